@@ -1,0 +1,14 @@
+// Copyright 2026 the iommulab authors. MIT license.
+/**
+ * Runs every KUnit suite in this folder under `deno test`: one test per
+ * suite, one step per case. `KUNIT_SEED` chooses the kernel PRNG seed.
+ *
+ * @module
+ */
+import { kunit_deno_test } from "../lib/kunit/deno_adapter.ts";
+import { kunit_load_suites } from "../lib/kunit/discover.ts";
+
+const seed = Number(Deno.env.get("KUNIT_SEED") ?? 0);
+kunit_deno_test(await kunit_load_suites(new URL(".", import.meta.url)), {
+  seed,
+});
