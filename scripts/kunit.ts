@@ -83,7 +83,7 @@ function parse_cli(args: string[]) {
       },
     });
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    throw new UsageError((e as Error).message.split("\n")[0]!);
   }
 }
 
