@@ -8,3 +8,4 @@
  */
 export * from "./lib/kernel/mod.ts";
 export * from "./lib/kunit/mod.ts";
+export * from "./lib/maple/mod.ts";

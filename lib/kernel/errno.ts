@@ -34,6 +34,8 @@ export const ENOSPC = 28;
 export const ERANGE = 34;
 /** Function not implemented. */
 export const ENOSYS = 38;
+/** Value too large for defined data type. */
+export const EOVERFLOW = 75;
 /** Operation not supported on transport endpoint. */
 export const EOPNOTSUPP = 95;
 /** Address already in use. */
@@ -58,6 +60,7 @@ const NAMES: Readonly<Record<number, string>> = {
   [ENOSPC]: "ENOSPC",
   [ERANGE]: "ERANGE",
   [ENOSYS]: "ENOSYS",
+  [EOVERFLOW]: "EOVERFLOW",
   [EOPNOTSUPP]: "EOPNOTSUPP",
   [EADDRINUSE]: "EADDRINUSE",
   [ETIMEDOUT]: "ETIMEDOUT",
