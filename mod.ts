@@ -9,3 +9,5 @@
 export * from "./lib/kernel/mod.ts";
 export * from "./lib/kunit/mod.ts";
 export * from "./lib/maple/mod.ts";
+export * from "./lib/rbtree/mod.ts";
+export * from "./lib/interval_tree/mod.ts";
