@@ -30,7 +30,9 @@ import {
 import { kunit_list, kunit_run } from "../lib/kunit/executor.ts";
 import { kunit_filter_suites } from "../lib/kunit/filter.ts";
 import {
+  decode_kernel_output,
   exit_status_for_parse,
+  KtapParseError,
   KtapTest,
   parse_ktap,
 } from "../lib/kunit/ktap_parser.ts";
@@ -226,7 +228,8 @@ async function cmd_parse(
   if (file === "-") text = await io.readStdin();
   else {
     try {
-      text = await Deno.readTextFile(file);
+      // Bytes, not text: invalid UTF-8 is replaced the way kunit.py does.
+      text = decode_kernel_output(await Deno.readFile(file));
     } catch (e) {
       throw new UsageError(`cannot read ${file}: ${(e as Error).message}`);
     }
@@ -235,7 +238,16 @@ async function cmd_parse(
     io.out(text);
     return 0;
   }
-  const test = parse_ktap(text);
+  let test: KtapTest;
+  try {
+    test = parse_ktap(text);
+  } catch (e) {
+    // Logs on which kunit.py 6.12 itself crashes or never ends: print what
+    // was reported up to there, then the error, and fail like it does.
+    if (!(e instanceof KtapParseError)) throw e;
+    io.err(`kunit: parse error: ${e.message}\n`);
+    return 1;
+  }
   report(io, test, v.timestamps ?? false);
   if (v.json !== undefined) await write_json(io, test, v.json);
   return exit_status_for_parse(test);

@@ -415,9 +415,13 @@ export function extract_ktap_lines(
 // The parser proper.
 
 /**
- * Thrown by `parse_ktap()` where kunit_parser.py itself raises (and
- * `kunit.py parse` dies with a traceback and exit status 1): reading a
- * parent's result line past the end of the log.
+ * Thrown by `parse_ktap()` where kunit.py parse (6.12) gives no report:
+ * - where kunit_parser.py itself raises (kunit.py dies with a traceback and
+ *   exit status 1): reading a parent's result line past the end of the
+ *   log (message `LineStream: going past EOF, last line was ...`);
+ * - where kunit_parser.py never terminates: a stray plan line (`1..N`)
+ *   where a test was expected inside a parent without a plan (message
+ *   `parser loops forever at line: ...`).
  */
 export class KtapParseError extends Error {
   /**
@@ -456,6 +460,10 @@ class LineStream {
     }
     this.#pos++;
     return s;
+  }
+  /** Number of lines consumed so far. */
+  position(): number {
+    return this.#pos;
   }
   more(): boolean {
     return this.#pos < this.#lines.length;
@@ -662,7 +670,15 @@ class Parser {
           break;
         }
       } else {
+        const before = lines.position();
         sub_test = this.parse_test(lines, test_num, sub_log, true);
+        if (expected_count === null && lines.position() === before) {
+          // kunit_parser.py would repeat this iteration forever (and keep
+          // adding crashed subtests): a plan line where a test was expected.
+          throw new KtapParseError(
+            `parser loops forever at line: ${lines.peek()}`,
+          );
+        }
       }
       subtests.push(sub_test);
       test_num++;
@@ -703,7 +719,8 @@ class Parser {
  * @param input The log text (lines split at `\n`, as when reading stdin),
  *   or an array of lines.
  * @throws {KtapParseError} only where kunit_parser.py itself raises
- *   (reading a result line past the end of the log).
+ *   (reading a result line past the end of the log) or never terminates
+ *   (a stray plan line inside a parent without a plan).
  */
 export function parse_ktap(input: string | readonly string[]): KtapTest {
   const parser = new Parser();

@@ -37,6 +37,8 @@ export interface KunitPyOptions {
 export interface RunKunitPyOptions extends KunitPyOptions {
   /** Also produce `--json` output (written to a temporary file). */
   json?: boolean;
+  /** Kill kunit.py after this many milliseconds (default 30000). */
+  timeoutMs?: number;
 }
 
 /** The oracle's verdict on one log. */
@@ -57,6 +59,11 @@ export interface KunitPyResult {
   report: string;
   /** Raw stderr (a Python traceback if the parser raised). */
   stderr: string;
+  /**
+   * True when kunit.py was killed after `timeoutMs` (its parser never
+   * terminates on some inputs) or after printing more than 32 MiB.
+   */
+  timedOut: boolean;
   /** The `--json` text when asked for and written. */
   json?: string;
 }
@@ -223,6 +230,33 @@ async function doLocate(opts: KunitPyOptions): Promise<KunitPyLocation> {
   }
 }
 
+const MAX_OUTPUT = 32 << 20;
+
+/** Reads a stream to the end, or calls `onOverflow` past `max` bytes. */
+async function readCapped(
+  stream: ReadableStream<Uint8Array>,
+  max: number,
+  onOverflow: () => void,
+): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    if (size + chunk.length > max) {
+      onOverflow();
+      continue; // drain without keeping
+    }
+    chunks.push(chunk);
+    size += chunk.length;
+  }
+  const all = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    all.set(c, at);
+    at += c.length;
+  }
+  return all;
+}
+
 const TIMESTAMP = /^\[\d\d:\d\d:\d\d\] /;
 
 /**
@@ -256,6 +290,19 @@ export async function runKunitPyParse(
       stderr: "piped",
       env: { PYTHONDONTWRITEBYTECODE: "1", PYTHONIOENCODING: "utf-8" },
     }).spawn();
+    let timedOut = false;
+    const kill = () => {
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // already gone
+      }
+    };
+    const giveUp = () => {
+      timedOut = true;
+      kill();
+    };
+    const timer = setTimeout(giveUp, opts.timeoutMs ?? 30_000);
     const bytes = typeof ktap === "string"
       ? new TextEncoder().encode(ktap)
       : ktap;
@@ -267,8 +314,14 @@ export async function runKunitPyParse(
         await w.close().catch(() => {});
       }
     })();
-    const out = await child.output();
+    const [outBytes, errBytes, status] = await Promise.all([
+      readCapped(child.stdout, MAX_OUTPUT, giveUp),
+      readCapped(child.stderr, MAX_OUTPUT, giveUp),
+      child.status,
+    ]);
+    clearTimeout(timer);
     await writer.catch(() => {});
+    const out = { stdout: outBytes, stderr: errBytes, code: status.code };
     const stdout = new TextDecoder().decode(out.stdout);
     const stderr = new TextDecoder().decode(out.stderr);
     const lines = stdout.split("\n");
@@ -281,6 +334,7 @@ export async function runKunitPyParse(
       .map((l) => l + "\n").join("");
     const result: KunitPyResult = {
       code: out.code,
+      timedOut,
       summaryLine,
       stdout,
       report,

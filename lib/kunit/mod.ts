@@ -40,3 +40,6 @@ export {
   kunit_fail_current_test,
   kunit_get_current_test,
 } from "../kernel/test_bug.ts";
+export * from "./ktap_parser.ts";
+export * from "./ktap_report.ts";
+export * from "./kunit_json.ts";
