@@ -12,6 +12,7 @@
  * deno task kunit run --list_tests        # suite and suite.case names
  * deno task kunit run --json=out.json     # kunit_json.py's schema
  * deno task kunit run --seed 7            # kernel PRNG seed (printed on failure)
+ * deno task kunit run --slow              # also run cases marked slow
  * deno task kunit run --run_isolated suite
  * deno task kunit parse run.log           # or: parse - (stdin)
  * ```
@@ -43,6 +44,7 @@ const USAGE = `usage: deno task kunit [run] [filter_glob] [--filter ATTR_FILTER]
          [--filter_action skip] [--list_tests] [--list_tests_attr]
          [--raw_output[=all]] [--json[=FILE]] [--seed N]
          [--run_isolated suite|test] [--suite_dir DIR] [--scenario FILE]
+         [--slow] (run cases marked slow; skipped by default)
        deno task kunit parse [FILE|-] [--raw_output] [--json[=FILE]]`;
 
 /** A bad command line: printed as one line plus the usage, exit 2. */
@@ -81,6 +83,7 @@ function parse_cli(args: string[]) {
         suite_dir: { type: "string" },
         scenario: { type: "string", multiple: true },
         timestamps: { type: "boolean" },
+        slow: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -163,10 +166,15 @@ async function cmd_run(
       : new URL("../suites/", import.meta.url);
     suites = await kunit_load_suites(dir);
   }
+  // Slow cases (some take minutes in the model) are skipped, visibly,
+  // unless --slow or an explicit --filter asks otherwise.
+  const skip_slow = !v.slow && v.filter === undefined;
   const filter = {
     filter_glob: positionals[0] ?? null,
-    filter: v.filter ?? null,
-    filter_action: (v.filter_action ?? null) as "skip" | null,
+    filter: skip_slow ? "speed>slow" : v.filter ?? null,
+    filter_action: (skip_slow ? "skip" : v.filter_action ?? null) as
+      | "skip"
+      | null,
   };
   try {
     kunit_filter_suites(suites, filter);

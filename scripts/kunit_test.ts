@@ -49,7 +49,15 @@ Deno.test("kunit run: KTAP, report, list, exit status", async () => {
     "test",
   ]);
   assert.equal(iso.code, 0);
-  assert.match(iso.out, /Ran 4 tests: passed: 3, skipped: 1/);
+  // example_slow_test is skipped unless --slow
+  assert.match(iso.out, /Ran 4 tests: passed: 2, skipped: 2/);
+  const slow = await cli([
+    "example.example_s*",
+    "--run_isolated",
+    "test",
+    "--slow",
+  ]);
+  assert.match(slow.out, /Ran 4 tests: passed: 3, skipped: 1/);
 });
 
 Deno.test("kunit parse: reads stdin and exits like kunit.py", async () => {
