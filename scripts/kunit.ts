@@ -29,7 +29,10 @@ import {
   kunit_load_suites,
 } from "../lib/kunit/discover.ts";
 import { kunit_list, kunit_run } from "../lib/kunit/executor.ts";
-import { kunit_filter_suites } from "../lib/kunit/filter.ts";
+import {
+  KUNIT_DEFAULT_FILTER,
+  kunit_filter_suites,
+} from "../lib/kunit/filter.ts";
 import {
   decode_kernel_output,
   exit_status_for_parse,
@@ -171,7 +174,7 @@ async function cmd_run(
   const skip_slow = !v.slow && v.filter === undefined;
   const filter = {
     filter_glob: positionals[0] ?? null,
-    filter: skip_slow ? "speed>slow" : v.filter ?? null,
+    filter: skip_slow ? KUNIT_DEFAULT_FILTER : v.filter ?? null,
     filter_action: (skip_slow ? "skip" : v.filter_action ?? null) as
       | "skip"
       | null,

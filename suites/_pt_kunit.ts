@@ -12,7 +12,7 @@ import {
   KUNIT_ASSERT_EQ_MSG,
   kunit_skip,
 } from "../lib/kunit/mod.ts";
-import { errname } from "../lib/kernel/errno.ts";
+import { EOVERFLOW, errname } from "../lib/kernel/errno.ts";
 import { get_random_u32 } from "../lib/kernel/random.ts";
 import {
   ffs64,
@@ -36,9 +36,6 @@ import {
 import { pt_formats } from "../lib/pt/formats/mod.ts";
 
 export { pt_formats };
-
-/** `-EOVERFLOW`. */
-const EOVERFLOW = 75;
 
 /** `struct kunit_iommu_priv`. */
 export interface KunitIommuPriv {

@@ -11,6 +11,8 @@
  *
  * @module
  */
+import type { ULongPtr } from "../lib/kernel/bits.ts";
+import { PAGE_SIZE } from "../lib/kernel/page_alloc.ts";
 import {
   type Kunit,
   KUNIT_ASSERT_EQ,
@@ -54,7 +56,6 @@ import {
   iopt_reserve_iova,
   iopt_set_allow_iova,
   IoptAllowed,
-  type UlongRef,
 } from "../lib/interval_tree/mod.ts";
 import {
   ma_overflow,
@@ -404,12 +405,10 @@ function alloc(
   uptr: number,
   length: number,
 ): number {
-  const iova: UlongRef = { value: 0 };
+  const iova: ULongPtr = { value: 0 };
   const rc = iopt_map_user_pages(iopt, iova, uptr, length, 0, IOPT_ALLOC_IOVA);
   return rc < 0 ? rc : iova.value;
 }
-
-const PAGE_SIZE = 4096;
 
 /** tools/testing/selftests/iommu/iommufd.c area_auto_iova, without domain. */
 function iopt_area_auto_iova(test: Kunit): void {
@@ -472,7 +471,7 @@ function KUNIT_ASSERT_TRUE_iova(test: Kunit, iova: number): void {
 /** iopt_alloc_iova() error codes. */
 function iopt_alloc_iova_errors(test: Kunit): void {
   const iopt = new IoPagetable();
-  const iova: UlongRef = { value: 0 };
+  const iova: ULongPtr = { value: 0 };
   KUNIT_EXPECT_EQ(test, iopt_alloc_iova(iopt, iova, 0, 0), -EOVERFLOW);
   KUNIT_EXPECT_EQ(
     test,
@@ -502,7 +501,7 @@ function iopt_reserved_overflow(test: Kunit): void {
   const last = ULONG_MAX - Number(0xffffffffffffffffn - (6n + length - 1n));
   KUNIT_EXPECT_EQ(test, last, ULONG_MAX - 0x7ff9);
   KUNIT_EXPECT_EQ(test, iopt_reserve_iova(iopt, 6, last, null), 0);
-  const iova: UlongRef = { value: 0 };
+  const iova: ULongPtr = { value: 0 };
   KUNIT_EXPECT_EQ(test, iopt_alloc_iova(iopt, iova, 0, 0x5000), -ENOSPC);
 }
 

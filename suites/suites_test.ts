@@ -9,9 +9,10 @@
  */
 import { kunit_deno_test } from "../lib/kunit/deno_adapter.ts";
 import { kunit_load_suites } from "../lib/kunit/discover.ts";
+import { KUNIT_DEFAULT_FILTER } from "../lib/kunit/filter.ts";
 
 const seed = Number(Deno.env.get("KUNIT_SEED") ?? 0);
-const filter = Deno.env.get("KUNIT_FILTER") ?? "speed>slow";
+const filter = Deno.env.get("KUNIT_FILTER") ?? KUNIT_DEFAULT_FILTER;
 kunit_deno_test(await kunit_load_suites(new URL(".", import.meta.url)), {
   seed,
   filter: filter === "" ? null : filter,

@@ -17,6 +17,7 @@
  *
  * @module
  */
+import type { ULongPtr } from "../kernel/bits.ts";
 import { GFP_KERNEL, kasan_enable, ULONG_MAX } from "../kernel/mod.ts";
 import { RbRootCached } from "../rbtree/mod.ts";
 import {
@@ -30,7 +31,6 @@ import {
   IOPT_ALLOC_IOVA,
   iopt_map_user_pages,
   iopt_unmap_iova,
-  type UlongRef,
 } from "./mod.ts";
 import {
   MapleTree,
@@ -68,7 +68,7 @@ Deno.bench({
 
 function iommufdSpace(n: number): IoPagetable {
   const iopt = new IoPagetable();
-  const ref: UlongRef = { value: 0 };
+  const ref: ULongPtr = { value: 0 };
   for (let i = 0; i < n; i++) {
     ref.value = (2 * i + 1) * PG;
     iopt_map_user_pages(iopt, ref, 0, PG, 0, 0);
@@ -92,7 +92,7 @@ function mapleSpace(n: number): MapleTree {
 
 for (const n of [1_000, 10_000, 100_000]) {
   const iopt = iommufdSpace(n);
-  const ref: UlongRef = { value: 0 };
+  const ref: ULongPtr = { value: 0 };
   const expect = 2 * n * PG; // first 8 KiB-aligned fit above the areas
   Deno.bench({
     name: `iommufd alloc+free, N=${n}`,

@@ -12,7 +12,14 @@
  *
  * @module
  */
-import { __ffs, check_ulong, fls_long, ULONG_MAX } from "../kernel/bits.ts";
+import {
+  __ffs,
+  check_ulong,
+  fls_long,
+  ULONG_MAX,
+  type ULongPtr,
+} from "../kernel/bits.ts";
+import { PAGE_SIZE } from "../kernel/page_alloc.ts";
 import {
   EADDRINUSE,
   EBUSY,
@@ -43,17 +50,10 @@ import {
   IntervalTreeDoubleSpanIter,
 } from "./double_span.ts";
 
-const PAGE_SIZE = 4096;
 const HPAGE_SIZE = 2 * 1024 * 1024;
 
 /** `IOPT_ALLOC_IOVA`: let iopt_map_user_pages() choose the IOVA. */
 export const IOPT_ALLOC_IOVA = 1;
-
-/** An `unsigned long *` out-parameter. */
-export interface UlongRef {
-  /** The value read or written through the pointer. */
-  value: number;
-}
 
 /** `struct iopt_area`: a mapped range in `area_itree`. */
 export class IoptArea extends IntervalTreeNode {
@@ -173,7 +173,7 @@ function __alloc_iova_check_used(
  */
 export function iopt_alloc_iova(
   iopt: IoPagetable,
-  iova: UlongRef,
+  iova: ULongPtr,
   uptr: number,
   length: number,
 ): number {
@@ -277,7 +277,7 @@ export function iopt_check_iova(
  */
 export function iopt_map_user_pages(
   iopt: IoPagetable,
-  iova: UlongRef,
+  iova: ULongPtr,
   uptr: number,
   length: number,
   iommu_prot: number,
@@ -319,7 +319,7 @@ export function iopt_unmap_iova(
   iopt: IoPagetable,
   iova: number,
   length: number,
-  unmapped: UlongRef | null,
+  unmapped: ULongPtr | null,
 ): number {
   if (!length) return -EINVAL;
   const last = iova + length - 1;
@@ -332,7 +332,7 @@ function iopt_unmap_iova_range(
   iopt: IoPagetable,
   start: number,
   last: number,
-  unmapped: UlongRef | null,
+  unmapped: ULongPtr | null,
 ): number {
   let unmapped_bytes = 0;
   let rc = -ENOENT;
@@ -362,7 +362,7 @@ function iopt_unmap_iova_range(
 /** `iopt_unmap_all()`: unmap every area; 0 even when nothing is mapped. */
 export function iopt_unmap_all(
   iopt: IoPagetable,
-  unmapped: UlongRef | null,
+  unmapped: ULongPtr | null,
 ): number {
   const rc = iopt_unmap_iova_range(iopt, 0, ULONG_MAX, unmapped);
   return rc === -ENOENT ? 0 : rc;
@@ -475,7 +475,7 @@ function checkPow2(name: string, v: number): void {
 export class IommufdAllocator {
   /** The underlying io_pagetable. */
   readonly iopt: IoPagetable = new IoPagetable();
-  readonly #ref: UlongRef = { value: 0 };
+  readonly #ref: ULongPtr = { value: 0 };
 
   /** A new allocator with empty trees. */
   constructor(options: IommufdAllocatorOptions = {}) {

@@ -1,4 +1,5 @@
 // Copyright 2026 the iommulab authors. MIT license.
+import type { ULongPtr } from "../kernel/bits.ts";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import {
@@ -19,7 +20,6 @@ import {
   iopt_reserve_iova,
   iopt_unmap_all,
   iopt_unmap_iova,
-  type UlongRef,
 } from "./iopt_alloc.ts";
 
 const PG = 4096;
@@ -52,7 +52,7 @@ Deno.test("iopt_alloc_iova(): alignment comes from the user address and is cappe
 Deno.test("iopt_alloc_iova(): the top page is never used", () => {
   const iopt = new IoPagetable();
   assert.equal(iopt_reserve_iova(iopt, 0, ULONG_MAX - 2 * PG, null), 0);
-  const iova: UlongRef = { value: 0 };
+  const iova: ULongPtr = { value: 0 };
   // Free space is [ULONG_MAX - 2 * PG + 1, ULONG_MAX]; the last page is out.
   assert.equal(iopt_alloc_iova(iopt, iova, PG, PG), 0);
   assert.equal(iova.value, ULONG_MAX - 2 * PG + 1);
@@ -71,7 +71,7 @@ Deno.test("iopt_check_iova(), iopt_unmap_iova(), reserved owners", () => {
   assert.equal(a.alloc(3 * PG), 4 * PG); // 16 KiB-aligned, below the area
   assert.equal(a.alloc(PG + 1), -EINVAL); // length not a multiple of PG
   assert.equal(iopt_unmap_iova(a.iopt, 8 * PG, PG, null), -ENOENT); // partial
-  const un: UlongRef = { value: 0 };
+  const un: ULongPtr = { value: 0 };
   assert.equal(iopt_unmap_iova(a.iopt, 0, 16 * PG, un), 0);
   assert.equal(un.value, 5 * PG);
   assert.equal(iopt_unmap_all(a.iopt, un), 0);

@@ -14,6 +14,12 @@
 
 /** The lab's `ULONG_MAX`: 2^53 - 1, the largest exact JS integer. */
 export const ULONG_MAX: number = Number.MAX_SAFE_INTEGER;
+/** A C `unsigned long *` out-parameter (`mt_find(mt, &index, max)`). */
+export interface ULongPtr {
+  /** The pointed-to value. */
+  value: number;
+}
+
 /** `BITS_PER_LONG` of the modelled machine (64-bit kernels). */
 export const BITS_PER_LONG = 64;
 

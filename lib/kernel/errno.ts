@@ -14,6 +14,8 @@ export const EPERM = 1;
 export const ENOENT = 2;
 /** I/O error. */
 export const EIO = 5;
+/** No such device or address. */
+export const ENXIO = 6;
 /** Try again. */
 export const EAGAIN = 11;
 /** Out of memory. */
@@ -36,6 +38,8 @@ export const ERANGE = 34;
 export const ENOSYS = 38;
 /** Value too large for defined data type. */
 export const EOVERFLOW = 75;
+/** Protocol wrong type for socket. */
+export const EPROTOTYPE = 91;
 /** Operation not supported on transport endpoint. */
 export const EOPNOTSUPP = 95;
 /** Address already in use. */
@@ -50,6 +54,7 @@ const NAMES: Readonly<Record<number, string>> = {
   [EPERM]: "EPERM",
   [ENOENT]: "ENOENT",
   [EIO]: "EIO",
+  [ENXIO]: "ENXIO",
   [EAGAIN]: "EAGAIN",
   [ENOMEM]: "ENOMEM",
   [EFAULT]: "EFAULT",
@@ -61,6 +66,7 @@ const NAMES: Readonly<Record<number, string>> = {
   [ERANGE]: "ERANGE",
   [ENOSYS]: "ENOSYS",
   [EOVERFLOW]: "EOVERFLOW",
+  [EPROTOTYPE]: "EPROTOTYPE",
   [EOPNOTSUPP]: "EOPNOTSUPP",
   [EADDRINUSE]: "EADDRINUSE",
   [ETIMEDOUT]: "ETIMEDOUT",

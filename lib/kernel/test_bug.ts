@@ -111,7 +111,23 @@ export function kunit_log_current_test(message: string): void {
   if (kunit_running) kunit_hooks.log_current_test(message);
 }
 
-const FRAME = /\(?((?:file|https?):\/\/[^\s)]+|\/[^\s)]+):(\d+):\d+\)?$/;
+const FRAME = /\(?((?:file|https?):\/\/[^\s)]+|\/[^\s)]+):(\d+):(\d+)\)?$/;
+
+/** A source position from one V8 stack-trace line. */
+export interface StackFrame {
+  /** Module URL or absolute path, as V8 reports it. */
+  readonly url: string;
+  /** 1-based line. */
+  readonly line: number;
+  /** 1-based column. */
+  readonly column: number;
+}
+
+/** Parses one line of `Error.stack` (`    at f (file:///a.ts:3:7)`). */
+export function parse_stack_frame(text: string): StackFrame | null {
+  const m = FRAME.exec(text.trim());
+  return m ? { url: m[1]!, line: Number(m[2]), column: Number(m[3]) } : null;
+}
 
 /**
  * The `file:line` of a caller, `depth` frames above the function that calls
@@ -122,10 +138,10 @@ const FRAME = /\(?((?:file|https?):\/\/[^\s)]+|\/[^\s)]+):(\d+):\d+\)?$/;
 export function caller_site(depth = 0): string {
   const stack = new Error().stack?.split("\n") ?? [];
   // stack[0] is "Error", [1] caller_site, [2] its caller, [3] that caller's caller
-  const line = stack[depth + 3] ?? stack[stack.length - 1] ?? "";
-  const m = FRAME.exec(line.trim());
-  if (!m) return "<unknown>:0";
-  return `${short_path(m[1]!)}:${m[2]}`;
+  const f = parse_stack_frame(
+    stack[depth + 3] ?? stack[stack.length - 1] ?? "",
+  );
+  return f ? `${short_path(f.url)}:${f.line}` : "<unknown>:0";
 }
 
 let cwdUrl: string | null | undefined;

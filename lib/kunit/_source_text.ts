@@ -6,27 +6,13 @@
  *
  * @module
  */
-
-/** Where a macro was called, from a V8 stack frame. */
-export interface CallSite {
-  /** Module URL or path as V8 reports it. */
-  readonly url: string;
-  /** 1-based line. */
-  readonly line: number;
-  /** 1-based column. */
-  readonly column: number;
-}
-
-const FRAME = /((?:file|https?):\/\/[^\s)]+|\/[^\s)]+):(\d+):(\d+)\)?$/;
+import { parse_stack_frame, type StackFrame } from "../kernel/test_bug.ts";
 
 /** The call site `depth` frames above the caller of this function. */
-export function call_site_of(depth: number): CallSite | null {
+export function call_site_of(depth: number): StackFrame | null {
   const stack = new Error().stack?.split("\n") ?? [];
   const frame = stack[depth + 2];
-  if (frame === undefined) return null;
-  const m = FRAME.exec(frame.trim());
-  if (!m) return null;
-  return { url: m[1]!, line: Number(m[2]), column: Number(m[3]) };
+  return frame === undefined ? null : parse_stack_frame(frame);
 }
 
 const sources = new Map<string, string[] | null>();
@@ -49,7 +35,7 @@ function read_lines(url: string): string[] | null {
  * white space runs folded to one space as `#x` does. `null` when the source
  * cannot be read or parsed.
  */
-export function call_arguments(site: CallSite): string[] | null {
+export function call_arguments(site: StackFrame): string[] | null {
   const lines = read_lines(site.url);
   if (lines === null) return null;
   // Join from the call line on; calls span a few lines at most.

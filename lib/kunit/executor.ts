@@ -9,6 +9,8 @@
 import {
   kernel_test_lifecycle,
   kunit_install_hooks,
+  parse_stack_frame,
+  short_path,
 } from "../kernel/test_bug.ts";
 import {
   type KunitAttributes,
@@ -175,22 +177,14 @@ function describe_fault(e: unknown): string[] {
   return [`thrown: ${String(e)}`];
 }
 
+/** `file:line` of the frame that threw, for `try faulted: last line seen`. */
 function fault_site(e: unknown): string | null {
   if (!(e instanceof Error)) return null;
-  const m = /\(?((?:file:\/\/)?[^\s(]+):(\d+):\d+\)?$/m.exec(
-    (e.stack ?? "").split("\n").slice(1).find((l) => l.includes(":")) ?? "",
-  );
-  if (!m) return null;
-  const file = m[1]!.startsWith("file://")
-    ? decodeURIComponent(m[1]!.slice(7))
-    : m[1]!;
-  let cwd = "";
-  try {
-    cwd = Deno.cwd() + "/";
-  } catch { /* no permission: keep the absolute path */ }
-  return `${file.startsWith(cwd) && cwd ? file.slice(cwd.length) : file}:${
-    m[2]
-  }`;
+  for (const line of (e.stack ?? "").split("\n").slice(1)) {
+    const f = parse_stack_frame(line);
+    if (f) return `${short_path(f.url)}:${f.line}`;
+  }
+  return null;
 }
 
 /**
@@ -482,8 +476,8 @@ function run_one_case(
       let ret = 0;
       try {
         ret = kcase.param_init(test);
-      } catch (e) {
-        ret = e instanceof KunitAbort ? -4 : -4;
+      } catch {
+        ret = -4; // an abort or fault in param_init fails it like -EINTR
       }
       if (ret) {
         kunit_log(

@@ -13,6 +13,12 @@ import type {
   KunitSuite,
 } from "./case.ts";
 
+/**
+ * The lab's default attribute filter for `deno task kunit` and `deno test`:
+ * cases marked slow are skipped (and shown as skipped) unless asked for.
+ */
+export const KUNIT_DEFAULT_FILTER = "speed>slow";
+
 /** `glob_match(pat, str)` from lib/glob.c: `*`, `?`, `[a-z]`, `[!x]`. */
 export function glob_match(pat: string, str: string): boolean {
   let p = 0, s = 0;

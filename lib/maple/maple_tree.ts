@@ -43,6 +43,7 @@ import {
   pr_info,
   should_fail,
   ULONG_MAX,
+  type ULongPtr,
   WARN_ON,
   WARN_ON_ONCE,
 } from "../kernel/mod.ts";
@@ -3549,12 +3550,6 @@ export function mtree_insert(
   gfp: number,
 ): number {
   return mtree_insert_range(mt, index, index, entry, gfp);
-}
-
-/** A C `unsigned long *` out-parameter. */
-export interface ULongPtr {
-  /** The pointed-to value. */
-  value: number;
 }
 
 function mtree_alloc_common(

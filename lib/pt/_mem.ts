@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { declare_fault_point, should_fail } from "./_fault.ts";
+import { declare_fault_point, should_fail } from "../kernel/fault.ts";
 import { WARN_ON } from "../kernel/mod.ts";
 
 /** One table allocation. */

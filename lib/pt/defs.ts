@@ -58,7 +58,7 @@ export const IOMMU_NOEXEC = 8;
 export const IOMMU_MMIO = 16;
 
 /** `PAGE_SHIFT` of the simulated host. */
-export const PAGE_SHIFT = 12;
+export { PAGE_SHIFT } from "../kernel/page_alloc.ts";
 /** `PAGE_SIZE` as a bigint. */
 export const PAGE_SIZE = 4096n;
 

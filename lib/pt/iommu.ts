@@ -9,7 +9,7 @@
  * @module
  */
 import { BUG_ON } from "../kernel/mod.ts";
-import { EINVAL, ENODEV } from "./_errno.ts";
+import { EINVAL, ENODEV } from "../kernel/errno.ts";
 import type { PtTableMem } from "./_mem.ts";
 import { BIG, ffs64, fls64, MASK, U64_MAX } from "./log2.ts";
 

@@ -83,14 +83,14 @@ import {
   EOPNOTSUPP,
   EOVERFLOW,
   ERANGE,
-} from "./_errno.ts";
+} from "../kernel/errno.ts";
 import {
   iommu_alloc_pages_sz,
   iommu_free_pages,
   iommu_put_pages_list,
   type PtTableMem,
 } from "./_mem.ts";
-import { declare_fault_point, should_fail } from "./_fault.ts";
+import { declare_fault_point, should_fail } from "../kernel/fault.ts";
 import { BIG, log2_mod, MASK, POW2, U64_MAX } from "./log2.ts";
 
 /** Fault point `pt.install_race`: a racer fills the slot before our cmpxchg. */

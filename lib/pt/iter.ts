@@ -19,7 +19,7 @@ import {
   PtRange,
   type PtState,
 } from "./defs.ts";
-import { EINVAL } from "./_errno.ts";
+import { EINVAL } from "../kernel/errno.ts";
 import {
   BIG,
   ffs64,

@@ -31,7 +31,7 @@ import {
 } from "../defs.ts";
 import { PtFormat, type PtHwInfo, type PtIommuCfg } from "../format.ts";
 import { BIG, ffz32, MASK } from "../log2.ts";
-import { EINVAL } from "../_errno.ts";
+import { EINVAL } from "../../kernel/errno.ts";
 
 /** `PT_FEAT_AMDV1_ENCRYPT_TABLES`. */
 export const PT_FEAT_AMDV1_ENCRYPT_TABLES = PT_FEAT_FMT_START;

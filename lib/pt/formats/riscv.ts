@@ -28,7 +28,7 @@ import {
 } from "../defs.ts";
 import { PtFormat, type PtHwInfo, type PtIommuCfg } from "../format.ts";
 import { MASK } from "../log2.ts";
-import { EINVAL, EOPNOTSUPP } from "../_errno.ts";
+import { EINVAL, EOPNOTSUPP } from "../../kernel/errno.ts";
 
 /** `PT_FEAT_RISCV_SVNAPOT_64K`. */
 export const PT_FEAT_RISCV_SVNAPOT_64K = PT_FEAT_FMT_START;

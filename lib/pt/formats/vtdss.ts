@@ -25,7 +25,7 @@ import {
 import { pr_err } from "../../kernel/mod.ts";
 import { PtFormat, type PtHwInfo, type PtIommuCfg } from "../format.ts";
 import { MASK } from "../log2.ts";
-import { EINVAL, EOPNOTSUPP } from "../_errno.ts";
+import { EINVAL, EOPNOTSUPP } from "../../kernel/errno.ts";
 
 /** `PT_FEAT_VTDSS_FORCE_COHERENCE`. */
 export const PT_FEAT_VTDSS_FORCE_COHERENCE = PT_FEAT_FMT_START;

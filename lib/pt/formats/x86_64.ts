@@ -25,7 +25,7 @@ import {
 } from "../defs.ts";
 import { PtFormat, type PtHwInfo, type PtIommuCfg } from "../format.ts";
 import { MASK } from "../log2.ts";
-import { EOPNOTSUPP } from "../_errno.ts";
+import { EOPNOTSUPP } from "../../kernel/errno.ts";
 
 /** `PT_FEAT_X86_64_AMD_ENCRYPT_TABLES`. */
 export const PT_FEAT_X86_64_AMD_ENCRYPT_TABLES = PT_FEAT_FMT_START;
