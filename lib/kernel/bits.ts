@@ -111,6 +111,14 @@ export function roundup_pow_of_two(n: number): number {
   return 2 ** fls_long(n - 1);
 }
 
+/**
+ * `order_base_2(n)`: `ilog2(roundup_pow_of_two(n))`, with 0 and 1 giving 0
+ * (the kernel's definition for n <= 1).
+ */
+export function order_base_2(n: number): number {
+  return n > 1 ? fls_long(n - 1) : 0;
+}
+
 /** `rounddown_pow_of_two(n)`: the largest power of two <= n (n >= 1). */
 export function rounddown_pow_of_two(n: number): number {
   return 2 ** ilog2(n);
