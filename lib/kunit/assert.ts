@@ -488,7 +488,10 @@ export function KUNIT_EXPECT_NOT_NULL_MSG(
 }
 
 /** `KUNIT_ASSERT_NOT_NULL`: Asserts that `ptr` is not NULL. */
-export function KUNIT_ASSERT_NOT_NULL(test: Kunit, ptr: unknown): void {
+export function KUNIT_ASSERT_NOT_NULL<T>(
+  test: Kunit,
+  ptr: T,
+): asserts ptr is NonNullable<T> {
   if (ptr !== null && ptr !== undefined) return;
   fail_ptr(test, "ASSERTION", "!=", ptr, null, "NULL", null);
 }
