@@ -101,8 +101,12 @@ export function spin_unlock(lock: SpinLock): void {
   }
   lock.locked = false;
   spinDepth--;
-  const i = held.lastIndexOf(lock);
-  if (i >= 0) held.splice(i, 1);
+  // Locks are almost always released in LIFO order: pop without a search.
+  if (held[held.length - 1] === lock) held.pop();
+  else {
+    const i = held.lastIndexOf(lock);
+    if (i >= 0) held.splice(i, 1);
+  }
 }
 
 /** `spin_lock_irqsave(lock, flags)`: returns the saved flags. */
