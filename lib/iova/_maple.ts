@@ -81,6 +81,20 @@ register_test_lifecycle({
   },
 });
 
+// alloc_and_init_iova()
+function alloc_and_init_iova(
+  iovad: IovaDomain,
+  pfn_lo: number,
+  pfn_hi: number,
+): Iova | null {
+  const iova = alloc_iova_mem(iovad, GFP_ATOMIC | __GFP_NOWARN);
+  if (iova !== null) {
+    iova.pfn_lo = pfn_lo;
+    iova.pfn_hi = pfn_hi;
+  }
+  return iova;
+}
+
 function mt_entry(e: unknown): Iova | null {
   return e as Iova | null;
 }
@@ -130,7 +144,8 @@ function alloc_and_insert(
     }
   }
   if (failed) {
-    iovad.max32_alloc_size = size;
+    // v3's alloc_fail label; v4: "Only real exhaustion sets the hint".
+    if (limit_pfn <= iovad.dma_32bit_pfn) iovad.max32_alloc_size = size;
     spin_unlock_irqrestore(iovad.iova_lock, flags);
     return -ENOMEM;
   }
@@ -138,9 +153,11 @@ function alloc_and_insert(
   nw.pfn_hi = new_pfn + size - 1;
   mas_set_range(mas, nw.pfn_lo, nw.pfn_hi);
   if (mas_store_gfp(mas, nw, GFP_ATOMIC) !== 0) {
-    // v3 reached the search-failure label: a temporary -ENOMEM became a
-    // persistent 32-bit fast-fail. v4: "Only real exhaustion sets the hint".
-    if (!v4) iovad.max32_alloc_size = size;
+    // v3 reaches alloc_fail too: a temporary -ENOMEM becomes a persistent
+    // 32-bit fast-fail. v4 leaves the hint alone on a failed store.
+    if (!v4 && limit_pfn <= iovad.dma_32bit_pfn) {
+      iovad.max32_alloc_size = size;
+    }
     spin_unlock_irqrestore(iovad.iova_lock, flags);
     return -ENOMEM;
   }
@@ -163,8 +180,8 @@ function erase(iovad: IovaDomain, iova: Iova): boolean {
   return mas_store_gfp(mas, null, GFP_ATOMIC) === 0;
 }
 
-// The reserve_iova() overlap scan: the entry covering the whole request,
-// or the overlapped structs (markers skipped) and the merged bounds.
+// iova_merge_overlaps() (v4): the entry covering the whole request, or the
+// overlapped structs (markers skipped) and the merged bounds.
 class Overlaps {
   covering: Iova | null = null;
   list: Iova[] = [];
@@ -260,15 +277,20 @@ function ranges(iovad: IovaDomain): Iova[] {
 
 // --- maple-v3 -----------------------------------------------------------------
 
-// remove_iova() of v3 3/3: reset the hint, try the erase; on failure the
-// struct stays in the tree and goes on the deferred list.
-function v3_remove(iovad: IovaDomain, iova: Iova): boolean {
+// remove_iova() of v3 3/3: reset the hint, try the erase. "On failure ...
+// the entry remains in the tree and the caller must not free the struct".
+function v3_remove_iova(iovad: IovaDomain, iova: Iova): boolean {
   kasan_check(iova, "remove_iova");
   if (iova.pfn_lo < iovad.dma_32bit_pfn) {
     iovad.max32_alloc_size = iovad.dma_32bit_pfn;
   }
-  if (erase(iovad, iova)) return true;
-  // llist_add() + schedule_delayed_work()
+  return erase(iovad, iova);
+}
+
+// What every v3 caller of remove_iova() does on failure: llist_add() the
+// struct and schedule the retry work 10 ms later.
+function v3_remove(iovad: IovaDomain, iova: Iova): boolean {
+  if (v3_remove_iova(iovad, iova)) return true;
   iova.deferred_next = iovad.deferred_frees;
   iovad.deferred_frees = iova;
   schedule_delayed_work(
@@ -283,22 +305,19 @@ function v3_remove(iovad: IovaDomain, iova: Iova): boolean {
 function v3_deferred_free_work(iovad: IovaDomain): void {
   let node = iovad.deferred_frees;
   iovad.deferred_frees = null;
-  let requeue = false;
   while (node !== null) {
     const iova = node;
     node = iova.deferred_next;
     iova.deferred_next = null;
     const flags = spin_lock_irqsave(iovad.iova_lock);
-    const ok = erase(iovad, iova);
-    spin_unlock_irqrestore(iovad.iova_lock, flags);
-    if (ok) free_iova_mem(iovad, iova);
+    if (v3_remove_iova(iovad, iova)) free_iova_mem(iovad, iova);
     else {
       iova.deferred_next = iovad.deferred_frees;
       iovad.deferred_frees = iova;
-      requeue = true;
     }
+    spin_unlock_irqrestore(iovad.iova_lock, flags);
   }
-  if (requeue) {
+  if (iovad.deferred_frees !== null) {
     schedule_delayed_work(
       iovad.deferred_work,
       msecs_to_jiffies(IOVA_DEFERRED_RETRY_MS),
@@ -311,30 +330,37 @@ function v3_init(iovad: IovaDomain): void {
   INIT_DELAYED_WORK(iovad.deferred_work, () => v3_deferred_free_work(iovad));
 }
 
-// v3 reserve_iova(): merge-on-reserve, overlapped structs freed *before*
-// the store that can fail.
+// v3 reserve_iova(): merge-on-reserve; each overlapped struct is freed in
+// the walk, before the new struct is allocated and before a store that can
+// fail — either failure leaves the tree pointing at freed structs.
 function v3_reserve(
   iovad: IovaDomain,
   pfn_lo: number,
   pfn_hi: number,
 ): Iova | null {
+  let merged_lo = pfn_lo;
+  let merged_hi = pfn_hi;
   const flags = spin_lock_irqsave(iovad.iova_lock);
-  const o = merge_overlaps(iovad, pfn_lo, pfn_hi);
-  if (o.covering !== null) {
-    spin_unlock_irqrestore(iovad.iova_lock, flags);
-    return o.covering;
+  const walk = MA_STATE(iovad.mtree, pfn_lo, pfn_hi);
+  let e: unknown;
+  while ((e = mas_find(walk, pfn_hi)) !== null) {
+    const overlap = e as Iova;
+    kasan_check(overlap, "reserve_iova");
+    if (pfn_lo >= overlap.pfn_lo && pfn_hi <= overlap.pfn_hi) {
+      spin_unlock_irqrestore(iovad.iova_lock, flags);
+      return overlap;
+    }
+    if (overlap.pfn_lo < merged_lo) merged_lo = overlap.pfn_lo;
+    if (overlap.pfn_hi > merged_hi) merged_hi = overlap.pfn_hi;
+    free_iova_mem(iovad, overlap);
   }
-  const iova = alloc_iova_mem(iovad, GFP_ATOMIC | __GFP_NOWARN);
+  const iova = alloc_and_init_iova(iovad, merged_lo, merged_hi);
   if (iova === null) {
     spin_unlock_irqrestore(iovad.iova_lock, flags);
     return null;
   }
-  iova.pfn_lo = o.lo;
-  iova.pfn_hi = o.hi;
-  for (const old of o.list) free_iova_mem(iovad, old);
-  const mas = MA_STATE(iovad.mtree, o.lo, o.hi);
+  const mas = MA_STATE(iovad.mtree, merged_lo, merged_hi);
   if (mas_store_gfp(mas, iova, GFP_ATOMIC) !== 0) {
-    // The tree still points at the structs freed above.
     spin_unlock_irqrestore(iovad.iova_lock, flags);
     free_iova_mem(iovad, iova);
     return null;
@@ -430,13 +456,11 @@ function v4_reserve(
     spin_unlock_irqrestore(iovad.iova_lock, flags);
     return o.covering;
   }
-  const iova = alloc_iova_mem(iovad, GFP_ATOMIC | __GFP_NOWARN);
+  const iova = alloc_and_init_iova(iovad, o.lo, o.hi);
   if (iova === null) {
     spin_unlock_irqrestore(iovad.iova_lock, flags);
     return null;
   }
-  iova.pfn_lo = o.lo;
-  iova.pfn_hi = o.hi;
   const mas = MA_STATE(iovad.mtree, o.lo, o.hi);
   if (mas_preallocate(mas, iova, GFP_ATOMIC) !== 0) {
     spin_unlock_irqrestore(iovad.iova_lock, flags);

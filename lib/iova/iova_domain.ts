@@ -212,7 +212,12 @@ export function alloc_iova_mem(iovad: IovaDomain, gfp: number): Iova | null {
   return kmem_cache_zalloc(cache, gfp);
 }
 
-/** `free_iova_mem()`: returns a struct to the slab; never the anchor. */
+/**
+ * `free_iova_mem()`: returns a struct to the slab. The rbtree variant never
+ * frees its embedded anchor (`pfn_lo == IOVA_ANCHOR`); the maple variants
+ * have no anchor, so a struct at pfn ULONG_MAX is freed like any other.
+ */
 export function free_iova_mem(iovad: IovaDomain, iova: Iova): void {
-  if (iova.pfn_lo !== IOVA_ANCHOR) kmem_cache_free(iovad.iova_cache!, iova);
+  if (iovad.variant === "rbtree-6.12" && iova.pfn_lo === IOVA_ANCHOR) return;
+  kmem_cache_free(iovad.iova_cache!, iova);
 }

@@ -13,6 +13,7 @@
 import {
   alloc_percpu,
   cancel_delayed_work_sync,
+  check_ulong,
   CPUHP_IOMMU_IOVA_DEAD,
   cpuhp_state_add_instance_nocalls,
   cpuhp_state_remove_instance_nocalls,
@@ -42,6 +43,7 @@ import {
   spin_unlock_irqrestore,
   SpinLock,
   this_cpu_ptr,
+  ULONG_MAX,
   WARN_ON,
 } from "../kernel/mod.ts";
 import {
@@ -49,7 +51,7 @@ import {
   iova_magazine_cache,
   type IovaDomain,
 } from "./iova_domain.ts";
-import { alloc_iova, free_iova } from "./iova.ts";
+import { alloc_iova, check_domain, free_iova } from "./iova.ts";
 import { iova_ops } from "./_variants.ts";
 
 /** `IOVA_RANGE_CACHE_MAX_SIZE`: log2 of the largest cached size, plus one. */
@@ -336,12 +338,18 @@ function iova_rcache_get(
   if (log_size >= IOVA_RANGE_CACHE_MAX_SIZE || iovad.rcaches === null) {
     return 0;
   }
-  return __iova_rcache_get(iovad.rcaches[log_size]!, limit_pfn - size);
+  // unsigned long arithmetic: a limit below the size wraps to near
+  // ULONG_MAX, so every cached pfn qualifies (as in the kernel).
+  const limit = limit_pfn >= size
+    ? limit_pfn - size
+    : ULONG_MAX + 1 - (size - limit_pfn);
+  return __iova_rcache_get(iovad.rcaches[log_size]!, limit);
 }
 
 // --- the fast API --------------------------------------------------------------
 
 function check_fast(fn: string, iovad: IovaDomain, size: number): void {
+  check_domain(iovad, fn);
   if (!Number.isSafeInteger(size) || size < 1) {
     throw new RangeError(`${fn}: size must be an integer >= 1, got ${size}`);
   }
@@ -366,6 +374,7 @@ export function alloc_iova_fast(
   flush_rcache: boolean,
 ): number {
   check_fast("alloc_iova_fast", iovad, size);
+  check_ulong("alloc_iova_fast: limit_pfn", limit_pfn);
   // Freeing non-power-of-two-sized allocations back into the IOVA caches
   // will come back to bite us badly, so round up anything cacheable.
   if (size < 2 ** (IOVA_RANGE_CACHE_MAX_SIZE - 1)) {
@@ -395,6 +404,7 @@ export function free_iova_fast(
   size: number,
 ): void {
   check_fast("free_iova_fast", iovad, size);
+  check_ulong("free_iova_fast: pfn", pfn);
   if (iova_rcache_insert(iovad, pfn, size)) return;
   free_iova(iovad, pfn);
 }

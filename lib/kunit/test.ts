@@ -6,6 +6,7 @@
  * @module
  */
 import { caller_site, type KunitTestRef } from "../kernel/test_bug.ts";
+import { kunit_format } from "./log.ts";
 
 /** `enum kunit_status`. */
 export enum KunitStatus {
@@ -115,24 +116,46 @@ export interface KunitLoggable {
   log_raw(text: string): void;
 }
 
-/** `kunit_printk` at any level: `    # <name>: <message>`. */
-function kunit_printk(t: KunitLoggable, message: string): void {
+/**
+ * `kunit_printk` at any level: `    # <name>: <message>`. With arguments,
+ * `fmt` is a printf format (`%d`, `%lu`, `%s`, ... as in the kernel); the
+ * trailing `\n` kernel messages carry is dropped (each call is one line).
+ */
+function kunit_printk(
+  t: KunitLoggable,
+  fmt: string,
+  args: readonly unknown[],
+): void {
+  let message = args.length > 0 ? kunit_format(fmt, ...args) : fmt;
+  if (message.endsWith("\n")) message = message.slice(0, -1);
   t.log_raw(`${KUNIT_SUBTEST_INDENT}# ${t.name}: ${message}`);
 }
 
 /** `kunit_info(test_or_suite, fmt, ...)`. */
-export function kunit_info(t: KunitLoggable, message: string): void {
-  kunit_printk(t, message);
+export function kunit_info(
+  t: KunitLoggable,
+  fmt: string,
+  ...args: unknown[]
+): void {
+  kunit_printk(t, fmt, args);
 }
 
 /** `kunit_warn(test_or_suite, fmt, ...)`. */
-export function kunit_warn(t: KunitLoggable, message: string): void {
-  kunit_printk(t, message);
+export function kunit_warn(
+  t: KunitLoggable,
+  fmt: string,
+  ...args: unknown[]
+): void {
+  kunit_printk(t, fmt, args);
 }
 
 /** `kunit_err(test_or_suite, fmt, ...)`. */
-export function kunit_err(t: KunitLoggable, message: string): void {
-  kunit_printk(t, message);
+export function kunit_err(
+  t: KunitLoggable,
+  fmt: string,
+  ...args: unknown[]
+): void {
+  kunit_printk(t, fmt, args);
 }
 
 /** `kunit_log(lvl, test_or_suite, fmt, ...)`: the raw form, no prefix. */

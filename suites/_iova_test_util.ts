@@ -1,0 +1,110 @@
+// Copyright 2026 the iommulab authors. MIT license.
+/**
+ * Private helpers of the IOVA suites: the variant parameter and the domain
+ * set-up and teardown of the series' `iova_test_init()`/`.exit`, for the
+ * variant in `test.param_value`.
+ *
+ * A case may build extra domains with {@link iova_test_domain}; the suite
+ * exit verifies the invariants of every domain still set up and puts it. A
+ * case that tears a domain down itself (say inside
+ * `kernel_capture_reports`) leaves it to no one: `put_iova_domain` clears
+ * `initialised`, and exit skips such domains.
+ *
+ * @module
+ */
+import {
+  type Kunit,
+  KUNIT_ARRAY_PARAM,
+  KUNIT_EXPECT_TRUE_MSG,
+  kunit_info,
+  type KunitGenerateParams,
+} from "../lib/kunit/mod.ts";
+import { PAGE_SHIFT, PAGE_SIZE } from "../lib/kernel/mod.ts";
+import {
+  init_iova_domain,
+  iova_cache_get,
+  iova_cache_put,
+  iova_domain_init_rcaches,
+  iova_domain_verify_invariants,
+  IOVA_VARIANTS,
+  IovaDomain,
+  type IovaVariant,
+  put_iova_domain,
+} from "../lib/iova/mod.ts";
+
+/** Every variant as a case parameter, described by its name. */
+export const IOVA_VARIANT_PARAMS: KunitGenerateParams<IovaVariant> =
+  KUNIT_ARRAY_PARAM(IOVA_VARIANTS, (v) => v);
+
+/**
+ * `DMA_BIT_MASK(bits) >> PAGE_SHIFT`, computed in pfns: the mask itself is
+ * wider than the lab's 2^53 numbers for bits > 53, its pfn is not.
+ */
+export function dma_limit_pfn(bits: number): number {
+  return 2 ** (bits - PAGE_SHIFT) - 1;
+}
+
+/**
+ * The entry of `table` for the case's variant, logged as
+ * `<what>: <variant> expects <value>` so that a difference between the
+ * variants shows in the KTAP.
+ */
+export function variant_expect<T>(
+  test: Kunit,
+  what: string,
+  table: Readonly<Record<IovaVariant, T>>,
+): T {
+  const variant = test.param_value as IovaVariant;
+  const want = table[variant];
+  kunit_info(test, `${what}: ${variant} expects ${JSON.stringify(want)}`);
+  return want;
+}
+
+interface IovaTestPriv {
+  domains: IovaDomain[];
+}
+
+/**
+ * A domain of the case's variant with granule PAGE_SIZE and `start_pfn`,
+ * rcaches initialised; verified and put by {@link iova_test_exit}.
+ */
+export function iova_test_domain(
+  test: Kunit,
+  start_pfn: number,
+): IovaDomain {
+  const iovad = new IovaDomain(test.param_value as IovaVariant);
+  init_iova_domain(iovad, PAGE_SIZE, start_pfn);
+  iova_domain_init_rcaches(iovad);
+  (test.priv as IovaTestPriv).domains.push(iovad);
+  return iovad;
+}
+
+/** Suite `.init`: `iova_cache_get()` and the case's domain (start_pfn 1). */
+export function iova_test_init(test: Kunit): number {
+  const ret = iova_cache_get();
+  if (ret) return ret;
+  test.priv = { domains: [] } satisfies IovaTestPriv;
+  iova_test_domain(test, 1);
+  return 0;
+}
+
+/** The domain `.init` set up. */
+export function iovad_of(test: Kunit): IovaDomain {
+  return (test.priv as IovaTestPriv).domains[0]!;
+}
+
+/** Suite `.exit`: verify and put every domain still set up, then the cache. */
+export function iova_test_exit(test: Kunit): void {
+  const priv = test.priv as IovaTestPriv | null;
+  if (priv === null) return;
+  for (const iovad of priv.domains) {
+    if (!iovad.initialised) continue;
+    KUNIT_EXPECT_TRUE_MSG(
+      test,
+      iova_domain_verify_invariants(iovad),
+      "iova_domain_verify_invariants at exit",
+    );
+    put_iova_domain(iovad);
+  }
+  iova_cache_put();
+}
