@@ -4,15 +4,19 @@
  * O(log n) allocation":
  *
  * - `maple-v3` (v3 1/3 + 3/3): `mas_empty_area_rev()` over `size + align - 1`,
- *   the post-search alignment check, the max32 hint set on *any* failure
- *   including a failed store, `reserve_iova()` freeing the overlapped structs
- *   before a store that can fail, and a failed erase left in the tree and
- *   queued on an llist that a delayed work retries every 10 ms, forever.
+ *   the post-search alignment check, the max32 hint set by a failed 32-bit
+ *   request even when only the store failed, `reserve_iova()` freeing the
+ *   overlapped structs in its walk, before the allocation and the store that
+ *   can fail, and a failed erase left in the tree and queued on an llist
+ *   that a delayed work retries every 10 ms, forever.
  * - `maple-v4`: a failed erase overwrites the range with the private
  *   `IOVA_DEFERRED` marker (an exact-fit store, no node needed) and frees the
  *   struct at once; markers are drained at the start of every allocation
  *   and reservation and after every successful erase; `reserve_iova()`
  *   preallocates before freeing anything; only real exhaustion sets the hint.
+ *
+ * Each function follows the series' iova.c of that version and names the
+ * kernel function it mirrors.
  *
  * @module
  */
