@@ -20,12 +20,16 @@ import {
   type KunitGenerateParams,
 } from "../lib/kunit/mod.ts";
 import { PAGE_SHIFT, PAGE_SIZE } from "../lib/kernel/mod.ts";
+import { KUNIT_EXPECT_EQ } from "../lib/kunit/mod.ts";
+import { mt_nr_allocated } from "../lib/maple/mod.ts";
 import {
   init_iova_domain,
   iova_cache_get,
+  iova_cache_of,
   iova_cache_put,
   iova_domain_init_rcaches,
   iova_domain_verify_invariants,
+  iova_magazine_cache,
   IOVA_VARIANTS,
   IovaDomain,
   type IovaVariant,
@@ -106,5 +110,64 @@ export function iova_test_exit(test: Kunit): void {
     );
     put_iova_domain(iovad);
   }
+  iova_cache_put();
+}
+
+/**
+ * The context of a suite whose teardown checks that nothing a case
+ * allocated (structs, magazines, maple nodes) outlives the domain.
+ */
+export interface IovaLeakCtx {
+  /** The case's variant. */
+  variant: IovaVariant;
+  /** The domain (start_pfn 1, rcaches on). */
+  iovad: IovaDomain;
+  /** Live `struct iova`s before the domain existed. */
+  iova_base: number;
+  /** Live magazines before the domain existed. */
+  mag_base: number;
+  /** Maple nodes before the domain existed. */
+  node_base: number;
+  /** Set by a case that tore the domain down itself. */
+  torn: boolean;
+}
+
+/** Live `struct iova`s of `variant`'s cache. */
+export function iova_live(variant: IovaVariant): number {
+  return iova_cache_of(variant)!.stats.live_objects;
+}
+
+/** Live magazines. */
+export function mag_live(): number {
+  return iova_magazine_cache()!.stats.live_objects;
+}
+
+/** Suite `init`: a domain for the variant in `test.param_value`, baselines taken. */
+export function iova_leakcheck_init(test: Kunit<IovaVariant>): number {
+  const variant = test.param_value;
+  const ret = iova_cache_get();
+  if (ret) return ret;
+  const ctx: IovaLeakCtx = {
+    variant,
+    iovad: new IovaDomain(variant),
+    iova_base: iova_live(variant),
+    mag_base: mag_live(),
+    node_base: mt_nr_allocated(),
+    torn: false,
+  };
+  test.priv = ctx;
+  init_iova_domain(ctx.iovad, PAGE_SIZE, 1);
+  return iova_domain_init_rcaches(ctx.iovad);
+}
+
+/** Suite `exit`: puts the domain and expects every baseline restored. */
+export function iova_leakcheck_exit(test: Kunit): void {
+  const ctx = test.priv as IovaLeakCtx | null;
+  if (ctx === null) return;
+  if (!ctx.torn) put_iova_domain(ctx.iovad);
+  // Nothing the case allocated may outlive the domain.
+  KUNIT_EXPECT_EQ(test, iova_live(ctx.variant), ctx.iova_base);
+  KUNIT_EXPECT_EQ(test, mag_live(), ctx.mag_base);
+  KUNIT_EXPECT_EQ(test, mt_nr_allocated(), ctx.node_base);
   iova_cache_put();
 }

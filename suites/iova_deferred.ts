@@ -78,14 +78,10 @@ import {
   free_iova,
   init_iova_domain,
   type Iova,
-  iova_cache_get,
-  iova_cache_of,
-  iova_cache_put,
   IOVA_DEFERRED,
   iova_deferred_count,
   IOVA_DEFERRED_RETRY_MS,
   iova_domain_has_deferred,
-  iova_domain_init_rcaches,
   iova_domain_verify_invariants,
   iova_kunit,
   iova_kunit_store_types,
@@ -95,6 +91,12 @@ import {
   put_iova_domain,
   reserve_iova,
 } from "../lib/iova/mod.ts";
+import {
+  iova_leakcheck_exit,
+  iova_leakcheck_init,
+  iova_live,
+  type IovaLeakCtx,
+} from "./_iova_test_util.ts";
 
 /** `TEST_LIMIT_32BIT`: `DMA_BIT_MASK(32) >> PAGE_SHIFT`. */
 const LIMIT_32BIT = Math.floor(DMA_BIT_MASK(32) / 2 ** PAGE_SHIFT);
@@ -103,20 +105,10 @@ const LIMIT_64BIT = 2 ** (36 - PAGE_SHIFT);
 /** Upper bound on the iterations of one sweep. */
 const MAX_SWEEP = 200;
 
-interface Ctx {
-  variant: IovaVariant;
-  iovad: IovaDomain;
-  iova_base: number;
-  node_base: number;
-  torn: boolean;
-}
+type Ctx = IovaLeakCtx;
 
 function ctx_of(test: Kunit): Ctx {
   return test.priv as Ctx;
-}
-
-function iova_live(v: IovaVariant): number {
-  return iova_cache_of(v)!.stats.live_objects;
 }
 
 /** Every maple node allocation fails from now on (`mas_nomem` too). */
@@ -865,29 +857,8 @@ const rbtree_only = KUNIT_ARRAY_PARAM<IovaVariant>(["rbtree-6.12"], (v) => v);
 
 export default kunit_test_suite({
   name: "iova_deferred",
-  init(test: Kunit<IovaVariant>): number {
-    const variant = test.param_value;
-    const ret = iova_cache_get();
-    if (ret) return ret;
-    const ctx: Ctx = {
-      variant,
-      iovad: new IovaDomain(variant),
-      iova_base: iova_live(variant),
-      node_base: mt_nr_allocated(),
-      torn: false,
-    };
-    test.priv = ctx;
-    init_iova_domain(ctx.iovad, PAGE_SIZE, 1);
-    return iova_domain_init_rcaches(ctx.iovad);
-  },
-  exit(test: Kunit): void {
-    const ctx = test.priv as Ctx | null;
-    if (ctx === null) return;
-    if (!ctx.torn) put_iova_domain(ctx.iovad);
-    KUNIT_EXPECT_EQ(test, iova_live(ctx.variant), ctx.iova_base);
-    KUNIT_EXPECT_EQ(test, mt_nr_allocated(), ctx.node_base);
-    iova_cache_put();
-  },
+  init: iova_leakcheck_init,
+  exit: iova_leakcheck_exit,
   test_cases: [
     KUNIT_CASE_PARAM(test_rbtree_nothing_to_defer, rbtree_only),
     KUNIT_CASE_PARAM(test_free_fault_sweep, maple_variants),

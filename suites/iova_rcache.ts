@@ -63,9 +63,6 @@ import {
   find_iova,
   free_iova_fast,
   init_iova_domain,
-  iova_cache_get,
-  iova_cache_of,
-  iova_cache_put,
   IOVA_DEPOT_DELAY_MS,
   iova_domain_init_rcaches,
   iova_domain_verify_invariants,
@@ -78,31 +75,21 @@ import {
   type IovaVariant,
   put_iova_domain,
 } from "../lib/iova/mod.ts";
+import {
+  iova_leakcheck_exit,
+  iova_leakcheck_init,
+  iova_live,
+  type IovaLeakCtx,
+  mag_live,
+} from "./_iova_test_util.ts";
 
 /** The 32-bit limit in pfns (`DMA_BIT_MASK(32) >> PAGE_SHIFT`). */
 const LIMIT_32BIT = Math.floor(DMA_BIT_MASK(32) / 2 ** PAGE_SHIFT);
 
-interface Ctx {
-  variant: IovaVariant;
-  iovad: IovaDomain;
-  /** Live objects before the domain existed. */
-  iova_base: number;
-  mag_base: number;
-  node_base: number;
-  /** The case tore the domain down itself. */
-  torn: boolean;
-}
+type Ctx = IovaLeakCtx;
 
 function ctx_of(test: Kunit): Ctx {
   return test.priv as Ctx;
-}
-
-function iova_live(v: IovaVariant): number {
-  return iova_cache_of(v)!.stats.live_objects;
-}
-
-function mag_live(): number {
-  return iova_magazine_cache()!.stats.live_objects;
 }
 
 function cpu_rc(iovad: IovaDomain, cls: number, cpu: number) {
@@ -789,32 +776,8 @@ const variants = KUNIT_ARRAY_PARAM(IOVA_VARIANTS, (v) => v);
 
 export default kunit_test_suite({
   name: "iova_rcache",
-  init(test: Kunit<IovaVariant>): number {
-    const variant = test.param_value;
-    const ret = iova_cache_get();
-    if (ret) return ret;
-    const ctx: Ctx = {
-      variant,
-      iovad: new IovaDomain(variant),
-      iova_base: iova_live(variant),
-      mag_base: mag_live(),
-      node_base: mt_nr_allocated(),
-      torn: false,
-    };
-    test.priv = ctx;
-    init_iova_domain(ctx.iovad, PAGE_SIZE, 1);
-    return iova_domain_init_rcaches(ctx.iovad);
-  },
-  exit(test: Kunit): void {
-    const ctx = test.priv as Ctx | null;
-    if (ctx === null) return;
-    if (!ctx.torn) put_iova_domain(ctx.iovad);
-    // Nothing the case allocated may outlive the domain.
-    KUNIT_EXPECT_EQ(test, iova_live(ctx.variant), ctx.iova_base);
-    KUNIT_EXPECT_EQ(test, mag_live(), ctx.mag_base);
-    KUNIT_EXPECT_EQ(test, mt_nr_allocated(), ctx.node_base);
-    iova_cache_put();
-  },
+  init: iova_leakcheck_init,
+  exit: iova_leakcheck_exit,
   test_cases: [
     KUNIT_CASE_PARAM(test_magazine_fill_swap_depot, variants),
     KUNIT_CASE_PARAM(test_magazine_pop_order, variants),
