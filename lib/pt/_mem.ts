@@ -22,6 +22,8 @@ export class PtTableMem {
   readonly physBig: bigint;
   /** The table words. */
   readonly u64: BigUint64Array;
+  /** The same memory as 32-bit halves (little endian: low word first). */
+  readonly u32: Uint32Array;
   /** Accounting owner (e.g. the domain); null when free. */
   owner: object | null = null;
   /** Whether the memory is allocated. */
@@ -33,8 +35,14 @@ export class PtTableMem {
     this.phys = phys;
     this.physBig = BigInt(phys);
     this.u64 = new BigUint64Array(bytes / 8);
+    this.u32 = new Uint32Array(this.u64.buffer);
     this.npages = Math.max(1, bytes / 4096);
   }
+}
+
+// The u32 view assumes a little-endian host (every Deno target is).
+if (new Uint32Array(new BigUint64Array([1n]).buffer)[0] !== 1) {
+  throw new Error("generic_pt table memory needs a little-endian host");
 }
 
 const BASE_PFN = 0x10000; // tables live at 0x1000_0000 and up
@@ -75,7 +83,7 @@ export function iommu_alloc_pages_sz(
   const fl = freeBySize.get(bytes);
   if (fl !== undefined && fl.length !== 0) {
     mem = fl.pop()!;
-    mem.u64.fill(0n);
+    mem.u32.fill(0);
   } else {
     mem = new PtTableMem(nextPfn * 4096, bytes);
     pages[nextPfn - BASE_PFN] = mem;
@@ -121,4 +129,15 @@ export function pt_phys_to_table(phys: bigint): PtTableMem | null {
 /** `__va()` for a numeric physical address (hot path, no WARN). */
 export function pt_phys_to_table_num(phys: number): PtTableMem | undefined {
   return pages[phys / 4096 - BASE_PFN];
+}
+
+/**
+ * `__va()` of a 4 KiB frame number on the number fast paths: like
+ * {@link pt_phys_to_table} (a WARN on freed memory), without a bigint.
+ */
+export function pt_pfn_to_table_n(pfn: number): PtTableMem | null {
+  const mem = pages[pfn - BASE_PFN];
+  if (mem === undefined) return null;
+  if (!mem.live) WARN_ON(true);
+  return mem;
 }

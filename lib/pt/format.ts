@@ -22,6 +22,11 @@ import {
 import { log2_mod, log2_set_mod, MASK, POW2 } from "./log2.ts";
 import { pt_phys_to_table } from "./_mem.ts";
 
+/** {@link PtFormat.n_decode}: an empty entry. */
+export const N_ENTRY_EMPTY = -1;
+/** {@link PtFormat.n_decode}: an OA (leaf) entry. */
+export const N_ENTRY_OA = -2;
+
 /** `struct pt_iommu_cfg` plus the per-format fields. */
 export interface PtIommuCfg {
   /** Requested `PT_FEAT_*` bits. */
@@ -96,6 +101,15 @@ export abstract class PtFormat {
   readonly has_hw_info: boolean = true;
   /** Item lg2 size per level (filled by {@link setup}). */
   isz: number[] = [];
+  /** lg2 of the items per table (filled by {@link setup}). */
+  protected lvl_step = 9;
+  /** `pt_num_items_lg2` per level below the top (filled by {@link setup}). */
+  n_items_lg2: number[] = [];
+  /**
+   * Whether the format implements the number codec (`n_*` methods) used by
+   * the map/unmap/iova_to_phys fast paths for VAs and OAs below 2^53.
+   */
+  readonly n_codec: boolean = false;
 
   /** Sets the feature sets and per-level caches; call from the constructor. */
   protected setup(supported: number, forced: number, debug: boolean): void {
@@ -106,10 +120,56 @@ export abstract class PtFormat {
     this.PT_FORCE_ENABLED_FEATURES = forced;
     this.debug = debug;
     const step = this.PT_TABLEMEM_LG2SZ - Math.log2(this.PT_ITEM_WORD_SIZE);
+    this.lvl_step = step;
     this.isz = [];
+    this.n_items_lg2 = [];
     for (let l = 0; l <= 7; l++) {
       this.isz.push(this.PT_GRANULE_LG2SZ + step * l);
+      this.n_items_lg2.push(this.num_items_lg2_level(l));
     }
+  }
+
+  // ---- number codec: an entry as its low and high 32-bit words
+
+  /**
+   * `pt_load_entry_raw()` and, for a TABLE, `pt_table_pa()` in one step, on
+   * the words of an entry at `level`: {@link N_ENTRY_EMPTY},
+   * {@link N_ENTRY_OA}, or the 4 KiB frame number of the lower table.
+   */
+  n_decode(_lo: number, _hi: number, _level: number): number {
+    throw new TypeError(`${this.name} has no number codec`);
+  }
+  /** The entry type from {@link n_decode}. */
+  n_type(lo: number, hi: number, level: number): PtEntryType {
+    const d = this.n_decode(lo, hi, level);
+    return d === N_ENTRY_EMPTY ? 0 : d === N_ENTRY_OA ? 2 : 1;
+  }
+  /**
+   * `pt_entry_oa()` of an OA entry as an exact number (OAs are aligned to
+   * the granule, so every OA below 2^(53 + granule) is), or -1 if the
+   * number path cannot decode it.
+   */
+  n_entry_oa(_lo: number, _hi: number, _level: number): number {
+    throw new TypeError(`${this.name} has no number codec`);
+  }
+  /** `pt_entry_num_contig_lg2()` of an OA entry. */
+  n_entry_num_contig_lg2(_lo: number, _hi: number, _level: number): number {
+    return 0;
+  }
+  /**
+   * `pt_install_leaf_entry()` at `t[index]` (a u32 view) for an already
+   * checked `oa`/`oasz_lg2`; `alo`/`ahi` are the descriptor bits' words.
+   */
+  n_install_leaf_entry(
+    _t: Uint32Array,
+    _index: number,
+    _oa: number,
+    _oasz_lg2: number,
+    _level: number,
+    _alo: number,
+    _ahi: number,
+  ): void {
+    throw new TypeError(`${this.name} has no number codec`);
   }
 
   /** `pt_load_entry_raw(pts)`: read `table[index]` into `pts.entry`. */
@@ -183,8 +243,7 @@ export abstract class PtFormat {
   }
   /** `pt_pgsz_lg2_to_level(common, pgsize_lg2)`. */
   pgsz_lg2_to_level(_common: PtCommon, pgsize_lg2: number): number {
-    const step = this.PT_TABLEMEM_LG2SZ - Math.log2(this.PT_ITEM_WORD_SIZE);
-    return Math.trunc((pgsize_lg2 - this.PT_GRANULE_LG2SZ) / step);
+    return Math.trunc((pgsize_lg2 - this.PT_GRANULE_LG2SZ) / this.lvl_step);
   }
   /** `pt_possible_sizes(pts)`. */
   possible_sizes(pts: PtState): bigint {

@@ -11,6 +11,11 @@
  * compare-exchange), `pt.top_race` (another CPU grows the top while
  * `increase_top` builds its new levels).
  *
+ * Map, unmap and iova_to_phys run on JS numbers (entries as 32-bit words,
+ * see the format's number codec) whenever the VAs and OAs lie below 2^53
+ * (iova_to_phys: any 64-bit VA); otherwise, or with `lab.number_path`
+ * false, the bigint walkers run. Both give the same results.
+ *
  * @module
  */
 import { WARN_ON } from "../kernel/mod.ts";
@@ -36,11 +41,17 @@ import {
   pt_top_table,
   PT_WARN_ON,
   PtCommon,
-  type PtRange,
+  PtRange,
   PtState,
   PtWriteAttrs,
 } from "./defs.ts";
-import type { PtFormat, PtHwInfo, PtIommuCfg } from "./format.ts";
+import {
+  N_ENTRY_EMPTY,
+  N_ENTRY_OA,
+  type PtFormat,
+  type PtHwInfo,
+  type PtIommuCfg,
+} from "./format.ts";
 import {
   _pt_iter_first,
   _pt_iter_load,
@@ -65,8 +76,10 @@ import {
 import {
   __IOMMU_DOMAIN_PAGING,
   iommu_iotlb_gather_add_range,
+  iommu_iotlb_gather_add_range_n,
   iommu_iotlb_gather_init,
   iommu_iotlb_gather_is_disjoint,
+  iommu_iotlb_gather_is_disjoint_n,
   iommu_iotlb_sync,
   IommuDomain,
   type IommuDomainOps,
@@ -88,10 +101,23 @@ import {
   iommu_alloc_pages_sz,
   iommu_free_pages,
   iommu_put_pages_list,
+  pt_pfn_to_table_n,
   type PtTableMem,
 } from "./_mem.ts";
 import { declare_fault_point, should_fail } from "../kernel/fault.ts";
-import { BIG, log2_mod, MASK, POW2, U64_MAX } from "./log2.ts";
+import {
+  BIG,
+  div2n,
+  ffs53,
+  fls53,
+  log2_mod,
+  MASK,
+  mod2n,
+  POW2,
+  POW2N,
+  TWO32,
+  U64_MAX,
+} from "./log2.ts";
 
 /** Fault point `pt.install_race`: a racer fills the slot before our cmpxchg. */
 export const FP_INSTALL_RACE = declare_fault_point("pt.install_race");
@@ -143,6 +169,11 @@ export interface PtIommuLabOptions {
   fix_unmap_gather: boolean;
   /** [2026] get_info limits page sizes by max_vasz (04f1f4bf). */
   fix_get_info_vasz: boolean;
+  /**
+   * Run map/unmap/iova_to_phys on JS numbers when every VA and OA is below
+   * 2^53 (default true); false forces the bigint walkers.
+   */
+  number_path: boolean;
 }
 
 /** Counters a table keeps for observation (lab only). */
@@ -181,6 +212,7 @@ export class PtIommu extends IommuDomain {
     fast_path: true,
     fix_unmap_gather: true,
     fix_get_info_vasz: true,
+    number_path: true,
   };
   /** Lab counters. */
   stats: PtIommuStats = {
@@ -197,6 +229,8 @@ export class PtIommu extends IommuDomain {
   _map_args: MapArgs;
   /** @internal the fast path's state (reused). */
   _fast_pts: PtState;
+  /** @internal caches of the number paths. */
+  _n: PtNumCache;
   /** Creates an uninitialised table of `fmt`. */
   constructor(fmt: PtFormat) {
     super();
@@ -207,6 +241,7 @@ export class PtIommu extends IommuDomain {
       0,
       null as unknown as PtTableMem,
     );
+    this._n = new PtNumCache(this.common);
   }
 }
 
@@ -568,6 +603,7 @@ function __map_single_page(
 
 // increase_top(): add levels on top until the range fits
 function increase_top(iommu: PtIommu, range: PtRange, map: MapArgs): number {
+  iommu._n.gen++;
   const common = iommu.common;
   const fmt = common.fmt;
   const free_list: PtTableMem[] = [];
@@ -727,6 +763,8 @@ function make_range(
   return ret ? ret : r;
 }
 
+const n_mapped: NumRef = { value: 0 };
+
 /** `DOMAIN_NS(map_pages)`: map pgcount pages of pgsize at iova. */
 export function pt_iommu_map_pages(
   domain: IommuDomain,
@@ -739,11 +777,39 @@ export function pt_iommu_map_pages(
   mapped: SizeRef,
 ): number {
   const iommu = domain as PtIommu;
+  iommu._n.gen++;
   const common = iommu.common;
   const fmt = common.fmt;
   const pgsize_bitmap = iommu.pgsize_bitmap;
   const gather = iommu._map_gather;
   const len = pgsize * pgcount;
+  if (iommu.lab.number_path) {
+    const n_len = Number(len);
+    const n_iova = Number(iova);
+    const n_paddr = Number(paddr);
+    if (
+      n_iova >= 0 && n_paddr >= 0 && n_len >= 0 &&
+      n_iova + n_len < N_LIMIT && n_paddr + n_len < N_LIMIT
+    ) {
+      const ref = n_mapped;
+      ref.value = 0;
+      const ret = pt_iommu_map_pages_n(
+        iommu,
+        n_iova,
+        n_paddr,
+        Number(pgsize),
+        Number(pgcount),
+        prot,
+        gfp,
+        ref,
+      );
+      if (ret !== N_FALLBACK) {
+        mapped.value += BigInt(ref.value);
+        return ret;
+      }
+    }
+  }
+  iommu._n.prot = -1;
   iommu_iotlb_gather_init(gather);
   if (WARN_ON(!(prot & (IOMMU_READ | IOMMU_WRITE)))) return -EINVAL;
   // Check the paddr doesn't exceed what the table can store
@@ -903,7 +969,23 @@ export function pt_iommu_unmap_pages(
   gather: IommuIotlbGather,
 ): bigint {
   const iommu = domain as PtIommu;
+  iommu._n.gen++;
   const len = pgsize * pgcount;
+  const n_iova = Number(iova);
+  const n_len = Number(len);
+  if (
+    iommu.lab.number_path && n_iova >= 0 && n_len >= 0 &&
+    n_iova + n_len < N_LIMIT
+  ) {
+    const ret = pt_iommu_unmap_pages_n(
+      iommu,
+      n_iova,
+      Number(pgsize),
+      Number(pgcount),
+      gather,
+    );
+    if (ret !== N_FALLBACK) return BigInt(ret);
+  }
   const r = make_range(iommu.common, iova, len);
   if (typeof r === "number") return 0n;
   const unmap: UnmapArgs = { free_list: [], unmapped: 0n };
@@ -951,6 +1033,18 @@ export function pt_iommu_iova_to_phys(
   iova: bigint,
 ): bigint {
   const iommu = domain as PtIommu;
+  if (iommu.lab.number_path && iova >= 0n && iova <= U64_MAX) {
+    const n = Number(iova);
+    const ret = n < N_LIMIT
+      ? pt_iommu_iova_to_phys_n(iommu, n)
+      : pt_iommu_iova_to_phys_hl(
+        iommu,
+        Number(iova >> 32n),
+        Number(iova & 0xffff_ffffn),
+      );
+    if (ret >= 0) return BigInt(ret);
+    if (ret !== N_FALLBACK) return BigInt.asUintN(64, BigInt(ret));
+  }
   const r = make_range(iommu.common, iova, 1n);
   if (typeof r === "number") return BigInt.asUintN(64, BigInt(r));
   const res = { oa: 0n };
@@ -1094,6 +1188,7 @@ export function pt_iommu_get_info(iommu: PtIommu, info: PtIommuInfo): void {
 
 /** `NS(deinit)`: free the top and every lower table. */
 export function pt_iommu_table_deinit(iommu: PtIommu): void {
+  iommu._n.gen++;
   const common = iommu.common;
   const range = pt_all_range(common);
   const collect: CollectArgs = { free_list: [], check_mapped: false };
@@ -1121,6 +1216,9 @@ export const IOMMU_PT_DOMAIN_OPS: IommuDomainOps = {
   map_pages: pt_iommu_map_pages,
   unmap_pages: pt_iommu_unmap_pages,
   iova_to_phys: pt_iommu_iova_to_phys,
+  map_pages_n: pt_iommu_map_pages_n,
+  unmap_pages_n: pt_iommu_unmap_pages_n,
+  iova_to_phys_hl: pt_iommu_iova_to_phys_hl,
 };
 
 // pt_init_common()
@@ -1195,6 +1293,7 @@ export function pt_iommu_init(
   ) return -EINVAL;
   // pt_iommu_zero()
   iommu.pt_ops = null;
+  iommu._n = new PtNumCache(common);
   common.top_of_table = 0;
   common.features = cfg.features;
   common.max_vasz_lg2 = cfg.hw_max_vasz_lg2;
@@ -1230,4 +1329,820 @@ export function pt_iommu_init(
 export function pt_iommu_hw_info(iommu: PtIommu): PtHwInfo {
   const r = pt_top_range(iommu.common);
   return iommu.common.fmt.iommu_fmt_hw_info(r.top_table!.physBig, r.top_level);
+}
+
+// ---- number fast paths
+//
+// The same walkers on JS numbers, for tables whose format has a number codec
+// and requests whose VAs and OAs lie below 2^53 (everything else takes the
+// bigint walkers above). Entries are read and written as 32-bit words; rare
+// steps (a new table, clear_contig, increase_top) build a bigint `pt_state`
+// and call the bigint code.
+
+/** Returned by a number path that cannot take the request (use bigint). */
+export const N_FALLBACK: number = Number.MIN_SAFE_INTEGER;
+/** 2^53: the number paths need every VA and OA below it. */
+export const N_LIMIT = 2 ** 53;
+
+/** A `size_t *` out-parameter on the number paths. */
+export interface NumRef {
+  /** The value. */
+  value: number;
+}
+
+/** @internal Per-table caches of the number paths. */
+export class PtNumCache {
+  /** `common.top_of_table` the top fields were read for (-1: stale). */
+  top_of_table = -1;
+  /** `pgsize_bitmap` the size tables were built for. */
+  pgsize_bitmap = -1n;
+  /** Whether the number paths apply to this table at all. */
+  ok = false;
+  /** The top table and its level and VA bits (`_pt_top_range`). */
+  top_table: PtTableMem | null = null;
+  /** See `top_table`. */
+  top_level = 0;
+  /** See `top_table`. */
+  top_vasz = 0;
+  /** `PT_FEAT_DMA_INCOHERENT`. */
+  incoherent = false;
+  /** `PT_FEAT_DYNAMIC_TOP`. */
+  dyn_top = false;
+  /** `PT_FEAT_SIGN_EXTEND`. */
+  sign_extend = false;
+  /** `PT_FEAT_FLUSH_RANGE_NO_GAPS`. */
+  no_gaps = false;
+  /** `pgsize_bitmap` has PAGE_SIZE. */
+  has_4k = false;
+  /** SW bit 0 (CACHE_FLUSH_DONE), low word. */
+  sw0_lo = 0;
+  /** SW bit 0 (CACHE_FLUSH_DONE), high word. */
+  sw0_hi = 0;
+  /**
+   * Per level, then the whole pgsize_bitmap at slot 8 (stride 65): the
+   * largest page size lg2 <= k, 0 if none.
+   */
+  best: Int8Array = new Int8Array(9 * 65);
+  /** Per level: `pt_can_have_leaf()`. */
+  can_leaf: Uint8Array = new Uint8Array(8);
+  /** Per level: the format's item lg2 size. */
+  isz: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
+  /** Per level: the format's `pt_num_items_lg2`. */
+  items: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
+  /** prot the attribute words were computed for (-1: none). */
+  prot = -1;
+  /** Descriptor bits of `prot`, low word. */
+  alo = 0;
+  /** Descriptor bits of `prot`, high word. */
+  ahi = 0;
+  /** map_pages' OA cursor. */
+  oa = 0;
+  /** unmap_pages' byte count. */
+  unmapped = 0;
+  /** unmap_pages' free list (reused). */
+  free_list: PtTableMem[] = [];
+  /** Bumped by every op that may change or free a table pointer. */
+  gen = 0;
+  /**
+   * Walk cache of iova_to_phys: the last lower table a walk ended in, valid
+   * while `wc_gen === gen`, for IOVAs whose bits at and above `wc_p` match.
+   * Table pointers change only through map/unmap/increase_top/deinit, which
+   * bump `gen`; code that rewrites table entries directly (the format API)
+   * must bump `gen` too before translating through this table.
+   */
+  wc_gen = -1;
+  /** See `wc_gen`. */
+  wc_table: PtTableMem | null = null;
+  /** See `wc_gen`. */
+  wc_level = 0;
+  /** See `wc_gen`. */
+  wc_p = 0;
+  /** See `wc_gen`. */
+  wc_phi = 0;
+  /** See `wc_gen`. */
+  wc_plo = 0;
+  /** The table a successful n_new_table() installed. */
+  lower: PtTableMem | null = null;
+  /** Scratch bigint range for the rare steps. */
+  slow_range: PtRange;
+  /** Scratch bigint state for the rare steps. */
+  slow_pts: PtState;
+  /** An empty cache for `common`. */
+  constructor(common: PtCommon) {
+    this.slow_range = new PtRange(common, null, 0n, 0n, 0, 0);
+    this.slow_pts = new PtState(
+      this.slow_range,
+      0,
+      null as unknown as PtTableMem,
+    );
+  }
+}
+
+// The top, features and per-level constants (the features are fixed at init)
+function n_refresh_top(iommu: PtIommu, nc: PtNumCache): void {
+  const common = iommu.common;
+  const fmt = common.fmt;
+  const tot = common.top_of_table;
+  const r = _pt_top_range(common, tot);
+  nc.top_of_table = tot;
+  nc.top_table = r.top_table;
+  nc.top_level = r.top_level;
+  nc.top_vasz = r.max_vasz_lg2;
+  nc.ok = fmt.n_codec && fmt.full_va_prefix(common) === 0n &&
+    r.top_table !== null;
+  nc.incoherent = pt_feature(common, PT_FEAT_DMA_INCOHERENT);
+  nc.dyn_top = pt_feature(common, PT_FEAT_DYNAMIC_TOP);
+  nc.sign_extend = pt_feature(common, PT_FEAT_SIGN_EXTEND);
+  nc.no_gaps = pt_feature(common, PT_FEAT_FLUSH_RANGE_NO_GAPS);
+  if (fmt.has_sw_bit) {
+    const b = fmt.sw_bit(SW_BIT_CACHE_FLUSH_DONE);
+    nc.sw0_lo = Number(b & 0xffff_ffffn);
+    nc.sw0_hi = Number(b >> 32n);
+  }
+  for (let l = 0; l < 8; l++) {
+    nc.isz[l] = fmt.isz[l]!;
+    nc.items[l] = fmt.n_items_lg2[l]!;
+  }
+}
+
+// compute_best_pgsize()'s possible_sizes(level) & pgsize_bitmap, as tables
+function n_refresh_sizes(iommu: PtIommu, nc: PtNumCache): void {
+  const common = iommu.common;
+  const fmt = common.fmt;
+  nc.pgsize_bitmap = iommu.pgsize_bitmap;
+  nc.has_4k = (iommu.pgsize_bitmap & PAGE_SIZE) !== 0n;
+  const pts = pt_init_top(pt_top_range(common));
+  for (let level = 0; level < 9; level++) {
+    let bm = 0n;
+    if (level === 8) bm = iommu.pgsize_bitmap;
+    else if (level <= fmt.PT_MAX_TOP_LEVEL) {
+      pts.level = level;
+      nc.can_leaf[level] = fmt.can_have_leaf(pts) ? 1 : 0;
+      if (nc.can_leaf[level]) {
+        bm = fmt.possible_sizes(pts) & iommu.pgsize_bitmap;
+      }
+    }
+    let best = 0;
+    for (let k = 0; k <= 64; k++) {
+      if (k < 64 && (bm & POW2[k]!) !== 0n) best = k;
+      nc.best[level * 65 + k] = best;
+    }
+  }
+}
+
+/** The number cache of `iommu` if the number walks apply, else null. */
+function n_ready(iommu: PtIommu): PtNumCache | null {
+  if (!iommu.lab.number_path) return null;
+  const nc = iommu._n;
+  if (nc.top_of_table !== iommu.common.top_of_table) n_refresh_top(iommu, nc);
+  return nc.ok ? nc : null;
+}
+
+/** {@link n_ready} plus the page-size tables map needs. */
+function n_ready_map(iommu: PtIommu): PtNumCache | null {
+  const nc = n_ready(iommu);
+  if (nc !== null && nc.pgsize_bitmap !== iommu.pgsize_bitmap) {
+    n_refresh_sizes(iommu, nc);
+  }
+  return nc;
+}
+
+/** Exact `a | b` of numbers below 2^53. */
+function or53(a: number, b: number): number {
+  return (Math.floor(a / TWO32) | Math.floor(b / TWO32)) * TWO32 +
+    (((a >>> 0) | (b >>> 0)) >>> 0);
+}
+
+/** `pt_check_range()` of [va, last] against the cached top. */
+function n_check_range(nc: PtNumCache, va: number, last: number): number {
+  const m = nc.top_vasz;
+  if (nc.sign_extend && va >= POW2N[m - 1]!) return -ERANGE;
+  return va < POW2N[m]! && last < POW2N[m]! ? 0 : -ERANGE;
+}
+
+/** `pt_range_to_index()`. */
+function n_index(
+  nc: PtNumCache,
+  va: number,
+  level: number,
+): number {
+  const isz = nc.isz[level]!;
+  const q = div2n(va, isz);
+  if (level !== nc.top_level) return q & (POW2N[nc.items[level]!]! - 1);
+  const bits = nc.top_vasz - isz;
+  return bits < 31 ? q & (POW2N[bits]! - 1) : mod2n(q, bits);
+}
+
+/** `pt_range_to_end_index()` (exclusive). */
+function n_end_index(
+  nc: PtNumCache,
+  va: number,
+  last: number,
+  level: number,
+  index: number,
+): number {
+  if (va === last) return index + 1;
+  const isz = nc.isz[level]!;
+  if (level === nc.top_level) {
+    return div2n(mod2n(last, nc.top_vasz), isz) + 1;
+  }
+  const n = nc.items[level]!;
+  if (div2n(va, n + isz) === div2n(last, n + isz)) {
+    return (div2n(last, isz) & (POW2N[n]! - 1)) + 1;
+  }
+  return POW2N[n]!;
+}
+
+/** `pt_index_to_va()`: the VA of `index` at `level`, upper bits from `va`. */
+function n_index_to_va(
+  nc: PtNumCache,
+  common: PtCommon,
+  va: number,
+  index: number,
+  level: number,
+): number {
+  const isz = nc.isz[level]!;
+  const t = level === nc.top_level
+    ? nc.top_vasz
+    : Math.min(common.max_vasz_lg2, nc.items[level]! + isz);
+  return va - mod2n(va, t) + index * POW2N[isz]!;
+}
+
+/** `pt_compute_best_pgsize()` for a leaf at `level` (0: none). */
+function n_best_pgsize(
+  nc: PtNumCache,
+  level: number,
+  va: number,
+  last: number,
+  oa: number,
+): number {
+  if (va >= last) return 0;
+  let best = fls53(last - va + 1) - 1;
+  const a = ffs53(va);
+  if (a < best) best = a;
+  const o = ffs53(oa);
+  if (o < best) best = o;
+  return nc.best[level * 65 + best]!;
+}
+
+/** `pt_install_leaf_entry()` with the debug argument checks. */
+function n_install_leaf(
+  nc: PtNumCache,
+  common: PtCommon,
+  table: PtTableMem,
+  index: number,
+  oa: number,
+  oasz_lg2: number,
+  level: number,
+): void {
+  const fmt = common.fmt;
+  if (fmt.debug) {
+    const isz = nc.isz[level]!;
+    if (PT_WARN_ON(common, mod2n(oa, oasz_lg2) !== 0)) return;
+    if (
+      PT_WARN_ON(
+        common,
+        oasz_lg2 < isz || oasz_lg2 > isz + nc.items[level]!,
+      )
+    ) return;
+    if (PT_WARN_ON(common, mod2n(index, oasz_lg2 - isz) !== 0)) return;
+  }
+  fmt.n_install_leaf_entry(
+    table.u32,
+    index,
+    oa,
+    oasz_lg2,
+    level,
+    nc.alo,
+    nc.ahi,
+  );
+}
+
+/** A bigint `pt_state` for the entry at `index` (rare steps only). */
+function n_slow_pts(
+  nc: PtNumCache,
+  va: number,
+  last: number,
+  level: number,
+  table: PtTableMem,
+  index: number,
+): PtState {
+  const r = nc.slow_range;
+  r.top_table = nc.top_table;
+  r.va = BigInt(va);
+  r.last_va = BigInt(last);
+  r.top_level = nc.top_level;
+  r.max_vasz_lg2 = nc.top_vasz;
+  const pts = nc.slow_pts;
+  pts.range = r;
+  pts.level = level;
+  pts.table = table;
+  pts.index = index;
+  pts.table_lower = null;
+  pts.entry = table.u64[index]!;
+  pts.type = PT_ENTRY_EMPTY;
+  return pts;
+}
+
+// pt_iommu_new_table() through the bigint code; the table lands in nc.lower
+function n_new_table(
+  nc: PtNumCache,
+  map: MapArgs,
+  va: number,
+  last: number,
+  level: number,
+  table: PtTableMem,
+  index: number,
+): number {
+  const pts = n_slow_pts(nc, va, last, level, table, index);
+  const ret = pt_iommu_new_table(pts, map.attrs);
+  nc.lower = ret ? null : pts.table_lower;
+  return ret;
+}
+
+// clear_contig(): a scan for the common all-empty case, else the bigint code
+function n_clear_contig(
+  nc: PtNumCache,
+  map: MapArgs,
+  fmt: PtFormat,
+  va: number,
+  last: number,
+  level: number,
+  table: PtTableMem,
+  index: number,
+  step: number,
+): number {
+  const t = table.u32;
+  const end = index + step;
+  let i = index;
+  while (i < end && fmt.n_type(t[i * 2]!, t[i * 2 + 1]!, level) === 0) i++;
+  if (i === end) return 0;
+  return clear_contig(
+    n_slow_pts(nc, va, last, level, table, index),
+    map.iotlb_gather,
+    step,
+  );
+}
+
+// __map_range_leaf()
+function n_map_range_leaf(
+  nc: PtNumCache,
+  common: PtCommon,
+  map: MapArgs,
+  va: number,
+  last: number,
+  level: number,
+  table: PtTableMem,
+): number {
+  const fmt = common.fmt;
+  const leaf_pgsize_lg2 = map.leaf_pgsize_lg2;
+  let oa = nc.oa;
+  let ret = 0;
+  if (fmt.debug) {
+    PT_WARN_ON(common, map.leaf_level !== level);
+    PT_WARN_ON(common, nc.can_leaf[level] === 0);
+  }
+  const isz = nc.isz[level]!;
+  const step = POW2N[leaf_pgsize_lg2 - isz]!;
+  const need_contig = leaf_pgsize_lg2 !== isz;
+  const size = POW2N[leaf_pgsize_lg2]!;
+  let index = n_index(nc, va, level);
+  const end_index = n_end_index(nc, va, last, level, index);
+  PT_WARN_ON(common, index > end_index);
+  const start_index = index;
+  const t = table.u32;
+  do {
+    if (need_contig || fmt.n_type(t[index * 2]!, t[index * 2 + 1]!, level)) {
+      if (index !== start_index) {
+        va = n_index_to_va(nc, common, va, index, level);
+      }
+      ret = n_clear_contig(nc, map, fmt, va, last, level, table, index, step);
+      if (ret) break;
+    }
+    if (fmt.debug) {
+      va = n_index_to_va(nc, common, va, index, level);
+      PT_WARN_ON(
+        common,
+        n_best_pgsize(nc, level, va, last, oa) !== leaf_pgsize_lg2,
+      );
+    }
+    n_install_leaf(nc, common, table, index, oa, leaf_pgsize_lg2, level);
+    oa += size;
+    index += step;
+  } while (index < end_index);
+  if (index !== start_index && nc.incoherent) {
+    iommu_from_common(common).stats.flushes++;
+  }
+  nc.oa = oa;
+  return ret;
+}
+
+// __map_range()
+function n_map_range(
+  nc: PtNumCache,
+  common: PtCommon,
+  map: MapArgs,
+  va: number,
+  last: number,
+  level: number,
+  table: PtTableMem,
+): number {
+  const fmt = common.fmt;
+  if (fmt.debug) {
+    PT_WARN_ON(common, map.leaf_level === level);
+    PT_WARN_ON(common, level === 0);
+  }
+  let index = n_index(nc, va, level);
+  const end_index = n_end_index(nc, va, last, level, index);
+  PT_WARN_ON(common, index > end_index);
+  const t = table.u32;
+  for (;;) {
+    const lo = t[index * 2]!;
+    const hi = t[index * 2 + 1]!;
+    const d = fmt.n_decode(lo, hi, level);
+    let lower: PtTableMem | null;
+    if (d < 0) {
+      if (d !== N_ENTRY_EMPTY) return -EADDRINUSE;
+      const ret = n_new_table(nc, map, va, last, level, table, index);
+      if (ret) {
+        // Racing with another thread installing a table: reload this index
+        if (ret === -EAGAIN) continue;
+        return ret;
+      }
+      lower = nc.lower;
+    } else {
+      lower = pt_pfn_to_table_n(d);
+      // A racing sharer may still be flushing: flush too
+      if (
+        nc.incoherent && ((lo & nc.sw0_lo) | (hi & nc.sw0_hi)) === 0
+      ) iommu_from_common(common).stats.flushes++;
+    }
+    if (PT_WARN_ON(common, lower === null)) return -EINVAL;
+    const ret = map.leaf_level === level - 1
+      ? n_map_range_leaf(nc, common, map, va, last, level - 1, lower!)
+      : n_map_range(nc, common, map, va, last, level - 1, lower!);
+    if (ret) return ret;
+    index++;
+    va = n_index_to_va(nc, common, va, index, level);
+    if (index >= end_index) break;
+  }
+  return 0;
+}
+
+// __map_single_page()
+function n_map_single_page(
+  nc: PtNumCache,
+  common: PtCommon,
+  va: number,
+): number {
+  const fmt = common.fmt;
+  let level = nc.top_level;
+  let table = nc.top_table!;
+  for (;;) {
+    const index = n_index(nc, va, level);
+    const t = table.u32;
+    const d = fmt.n_decode(t[index * 2]!, t[index * 2 + 1]!, level);
+    if (level === 0) {
+      if (d !== N_ENTRY_EMPTY) return -EADDRINUSE;
+      n_install_leaf(nc, common, table, index, nc.oa, PAGE_SHIFT, 0);
+      // No flush, not used when incoherent
+      nc.oa += 4096;
+      return 0;
+    }
+    if (d < 0) return -EAGAIN;
+    const lower = pt_pfn_to_table_n(d);
+    if (PT_WARN_ON(common, lower === null)) return -EINVAL;
+    table = lower!;
+    level--;
+  }
+}
+
+// check_map_range()
+function n_check_map_range(
+  iommu: PtIommu,
+  nc: PtNumCache,
+  va: number,
+  last: number,
+  map: MapArgs,
+): number {
+  const common = iommu.common;
+  let ret: number;
+  do {
+    ret = n_check_range(nc, va, last);
+    if (!nc.dyn_top) return ret;
+    if (!ret && map.leaf_level <= nc.top_level) break;
+    ret = increase_top(
+      iommu,
+      pt_make_range(common, BigInt(va), BigInt(last)),
+      map,
+    );
+    if (ret && ret !== -EAGAIN) return ret;
+    // Reload the new top
+    n_refresh_top(iommu, nc);
+  } while (ret);
+  PT_WARN_ON(common, n_check_range(nc, va, last) !== 0);
+  return 0;
+}
+
+/**
+ * `DOMAIN_NS(map_pages)` on numbers: the caller guarantees that
+ * `iova + pgsize * pgcount` and `paddr + pgsize * pgcount` are below 2^53.
+ * Returns 0, -errno, or {@link N_FALLBACK} (nothing done: use the bigint op).
+ */
+export function pt_iommu_map_pages_n(
+  domain: IommuDomain,
+  iova: number,
+  paddr: number,
+  pgsize: number,
+  pgcount: number,
+  prot: number,
+  gfp: number,
+  mapped: NumRef,
+): number {
+  const iommu = domain as PtIommu;
+  iommu._n.gen++;
+  const nc = n_ready_map(iommu);
+  if (nc === null) return N_FALLBACK;
+  const common = iommu.common;
+  const fmt = common.fmt;
+  const gather = iommu._map_gather;
+  const len = pgsize * pgcount;
+  iommu_iotlb_gather_init(gather);
+  if (WARN_ON(!(prot & (IOMMU_READ | IOMMU_WRITE)))) return -EINVAL;
+  // Check the paddr doesn't exceed what the table can store
+  if (paddr >= POW2N[common.max_oasz_lg2]!) return -ERANGE;
+  const map = iommu._map_args;
+  map.iotlb_gather = gather;
+  if (prot !== nc.prot) {
+    const ret = fmt.iommu_set_prot(common, map.attrs, prot);
+    if (ret) return ret;
+    const d = map.attrs.descriptor_bits;
+    nc.alo = Number(d & 0xffff_ffffn);
+    nc.ahi = Number(d >> 32n);
+    nc.prot = prot;
+  }
+  map.attrs.gfp = gfp;
+  if (len === 0) return -EINVAL;
+  const last = iova + len - 1;
+  let single_page = false;
+  // Calculate target page size and level for the leaves
+  if (fmt.has_system_page_size(common) && pgsize === 4096 && pgcount === 1) {
+    PT_WARN_ON(common, !nc.has_4k);
+    if (((iova | paddr) & 4095) !== 0) return -ENXIO;
+    map.leaf_pgsize_lg2 = PAGE_SHIFT;
+    map.leaf_level = 0;
+    single_page = true;
+  } else {
+    map.leaf_pgsize_lg2 = n_best_pgsize(nc, 8, iova, last, paddr);
+    if (!map.leaf_pgsize_lg2) return -ENXIO;
+    map.leaf_level = fmt.pgsz_lg2_to_level(common, map.leaf_pgsize_lg2);
+  }
+  let ret = n_check_map_range(iommu, nc, iova, last, map);
+  if (ret) return ret;
+  PT_WARN_ON(common, map.leaf_level > nc.top_level);
+  nc.oa = paddr;
+  ret = N_FALLBACK;
+  if (single_page && iommu.lab.fast_path && !nc.incoherent) {
+    ret = n_map_single_page(nc, common, iova);
+    if (ret === 0) iommu.stats.fast_path++;
+    // EAGAIN falls through to the full path
+    if (ret === -EAGAIN) ret = N_FALLBACK;
+  }
+  if (ret === N_FALLBACK) {
+    ret = map.leaf_level === nc.top_level
+      ? n_map_range_leaf(
+        nc,
+        common,
+        map,
+        iova,
+        last,
+        nc.top_level,
+        nc.top_table!,
+      )
+      : n_map_range(nc, common, map, iova, last, nc.top_level, nc.top_table!);
+  }
+  // Tables were replaced with large items: flush walk caches, free them
+  if (gather.freelist.length !== 0) iommu_iotlb_sync(iommu, gather);
+  PT_WARN_ON(common, !ret && nc.oa - paddr !== len);
+  mapped.value += nc.oa - paddr;
+  return ret;
+}
+
+// __unmap_range()
+function n_unmap_range(
+  nc: PtNumCache,
+  common: PtCommon,
+  va: number,
+  last: number,
+  level: number,
+  table: PtTableMem,
+): number {
+  const fmt = common.fmt;
+  const isz = nc.isz[level]!;
+  let flush_start = -1;
+  let flush_end = -1;
+  let num_oas = 0;
+  let ret = 0;
+  let index = n_index(nc, va, level);
+  const end_index = n_end_index(nc, va, last, level, index);
+  PT_WARN_ON(common, index > end_index);
+  const start_index = index;
+  const t = table.u32;
+  let lo = t[index * 2]!;
+  let hi = t[index * 2 + 1]!;
+  let d = fmt.n_decode(lo, hi, level);
+  // A starting index in the middle of a contiguous entry
+  if (d === N_ENTRY_OA) {
+    const sz = fmt.n_entry_num_contig_lg2(lo, hi, level) + isz;
+    if (mod2n(va, sz) !== 0) return -EINVAL;
+  }
+  for (;;) {
+    if (d !== N_ENTRY_OA) {
+      if (d === N_ENTRY_EMPTY) {
+        ret = -EINVAL;
+        break;
+      }
+      if (index !== start_index) {
+        va = n_index_to_va(nc, common, va, index, level);
+      }
+      const lower = pt_pfn_to_table_n(d);
+      // pt_entry_fully_covered(pts, isz)
+      const fully_covered = mod2n(va, isz) === 0 &&
+        (div2n(va, isz) !== div2n(last, isz) ||
+          mod2n(last, isz) === POW2N[isz]! - 1);
+      if (PT_WARN_ON(common, lower === null)) {
+        ret = -EINVAL;
+        break;
+      }
+      ret = n_unmap_range(nc, common, va, last, level - 1, lower!);
+      if (ret) break;
+      // Fully covered: free the lower table too (clear delayed until now)
+      if (fully_covered) {
+        nc.free_list.push(lower!);
+        t[index * 2] = 0;
+        t[index * 2 + 1] = 0;
+        if (flush_start < 0 || index < flush_start) flush_start = index;
+        flush_end = index + 1;
+      }
+      index++;
+    } else {
+      // A last inside an entry unmaps the entire entry
+      const n = fmt.n_entry_num_contig_lg2(lo, hi, level);
+      const cnt = POW2N[n]!;
+      PT_WARN_ON(common, index % cnt !== 0);
+      for (let i = index * 2; i < (index + cnt) * 2; i++) t[i] = 0;
+      num_oas += cnt;
+      if (flush_start < 0 || index < flush_start) flush_start = index;
+      index += cnt;
+      flush_end = index;
+    }
+    if (index >= end_index) break;
+    lo = t[index * 2]!;
+    hi = t[index * 2 + 1]!;
+    d = fmt.n_decode(lo, hi, level);
+  }
+  nc.unmapped += num_oas * POW2N[isz]!;
+  if (flush_start !== flush_end && nc.incoherent) {
+    iommu_from_common(common).stats.flushes++;
+  }
+  return ret;
+}
+
+/**
+ * `DOMAIN_NS(unmap_pages)` on numbers (`iova + pgsize * pgcount` below
+ * 2^53): bytes unmapped, or {@link N_FALLBACK} (nothing done).
+ */
+export function pt_iommu_unmap_pages_n(
+  domain: IommuDomain,
+  iova: number,
+  pgsize: number,
+  pgcount: number,
+  gather: IommuIotlbGather,
+): number {
+  const iommu = domain as PtIommu;
+  iommu._n.gen++;
+  const nc = n_ready(iommu);
+  if (nc === null) return N_FALLBACK;
+  const common = iommu.common;
+  const len = pgsize * pgcount;
+  if (len === 0) return 0;
+  const last = iova + len - 1;
+  if (n_check_range(nc, iova, last)) return 0;
+  nc.unmapped = 0;
+  n_unmap_range(nc, common, iova, last, nc.top_level, nc.top_table!);
+  const unmapped = nc.unmapped;
+  const glen = iommu.lab.fix_unmap_gather && unmapped !== 0 ? unmapped : len;
+  if (nc.no_gaps && iommu_iotlb_gather_is_disjoint_n(gather, iova, glen)) {
+    iommu_iotlb_sync(iommu, gather);
+  }
+  if (!gather.queued) iommu_iotlb_gather_add_range_n(gather, iova, glen);
+  const fl = nc.free_list;
+  for (let i = 0; i < fl.length; i++) gather.freelist.push(fl[i]!);
+  fl.length = 0;
+  return unmapped;
+}
+
+/** Bits [pos, pos + n) of the 64-bit value hi:lo (n <= 31). */
+function bits64(hi: number, lo: number, pos: number, n: number): number {
+  const mask = POW2N[n]! - 1;
+  if (pos >= 32) return (hi >>> (pos - 32)) & mask;
+  if (pos + n <= 32) return (lo >>> pos) & mask;
+  return ((lo >>> pos) | (hi << (32 - pos))) & mask;
+}
+
+/**
+ * `DOMAIN_NS(iova_to_phys)` on numbers, for any 64-bit IOVA given as its
+ * high and low 32-bit words: the OA, 0 when not mapped, a negative errno
+ * when outside the table, or {@link N_FALLBACK} (the OA is not exactly a
+ * number, or no number codec). OAs of 2^53 and more are returned when
+ * exact (e.g. page aligned).
+ */
+export function pt_iommu_iova_to_phys_hl(
+  domain: IommuDomain,
+  hi: number,
+  lo: number,
+): number {
+  const iommu = domain as PtIommu;
+  const nc = n_ready(iommu);
+  if (nc === null) return N_FALLBACK;
+  const fmt = iommu.common.fmt;
+  // pt_check_range(): the bits at and above m must equal the prefix
+  const m = nc.top_vasz;
+  if (m < 64) {
+    const ones = nc.sign_extend && bits64(hi, lo, m - 1, 1) !== 0;
+    if (m >= 32) {
+      if (hi >>> (m - 32) !== (ones ? (0xffffffff >>> (m - 32)) : 0)) {
+        return -ERANGE;
+      }
+    } else if (
+      hi !== (ones ? 0xffffffff : 0) ||
+      lo >>> m !== (ones ? 0xffffffff >>> m : 0)
+    ) return -ERANGE;
+  }
+  let level = nc.top_level;
+  let table: PtTableMem | null = nc.top_table;
+  if (nc.wc_gen === nc.gen) {
+    const p = nc.wc_p;
+    if (
+      p >= 32
+        ? hi >>> (p - 32) === nc.wc_phi
+        : hi === nc.wc_phi && lo >>> p === nc.wc_plo
+    ) {
+      level = nc.wc_level;
+      table = nc.wc_table;
+    }
+  }
+  for (;;) {
+    const isz = nc.isz[level]!;
+    if (
+      level !== nc.top_level && (table !== nc.wc_table || nc.wc_gen !== nc.gen)
+    ) {
+      // Remember this table for the next lookup nearby
+      const p = isz + nc.items[level]!;
+      nc.wc_gen = nc.gen;
+      nc.wc_table = table;
+      nc.wc_level = level;
+      nc.wc_p = p;
+      nc.wc_phi = p >= 32 ? hi >>> (p - 32) : hi;
+      nc.wc_plo = p >= 32 ? 0 : lo >>> p;
+    }
+    const index = bits64(
+      hi,
+      lo,
+      isz,
+      level === nc.top_level ? m - isz : nc.items[level]!,
+    );
+    const t = table!.u32;
+    const elo = t[index * 2]!;
+    const ehi = t[index * 2 + 1]!;
+    const d = fmt.n_decode(elo, ehi, level);
+    if (d === N_ENTRY_EMPTY) return 0;
+    if (d !== N_ENTRY_OA) {
+      table = pt_pfn_to_table_n(d);
+      if (table === null) return N_FALLBACK;
+      level--;
+      continue;
+    }
+    const oa = fmt.n_entry_oa(elo, ehi, level);
+    if (oa < 0) return N_FALLBACK;
+    // pt_entry_oa_exact(): OR in the offset inside the entry
+    const sz = fmt.n_entry_num_contig_lg2(elo, ehi, level) + isz;
+    const off = sz >= 32
+      ? (hi & (POW2N[sz - 32]! - 1)) * TWO32 + lo
+      : (lo & (POW2N[sz]! - 1)) >>> 0;
+    const low = mod2n(oa, sz);
+    const base = oa - low;
+    const add = low === 0 ? off : or53(low, off);
+    const pa = base + add;
+    // Above 2^53 only what a double holds exactly (e.g. page-aligned OAs)
+    return pa < N_LIMIT || pa - base === add ? pa : N_FALLBACK;
+  }
+}
+
+/** {@link pt_iommu_iova_to_phys_hl} for an IOVA below 2^53. */
+export function pt_iommu_iova_to_phys_n(
+  domain: IommuDomain,
+  va: number,
+): number {
+  return pt_iommu_iova_to_phys_hl(domain, Math.floor(va / TWO32), va >>> 0);
 }

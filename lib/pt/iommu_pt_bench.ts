@@ -2,6 +2,7 @@
 import {
   amdv1,
   Amdv1Format,
+  iommu_iova_to_phys,
   iommu_map,
   IOMMU_PT_DOMAIN_OPS,
   iommu_put_pages_list,
@@ -11,7 +12,11 @@ import {
   PtIommu,
 } from "./mod.ts";
 
-function make(fmt: PtFormat, fast_path: boolean): PtIommu {
+function make(
+  fmt: PtFormat,
+  fast_path: boolean,
+  number_path = true,
+): PtIommu {
   const t = new PtIommu(fmt);
   t.driver_ops = { change_top() {}, get_top_lock: () => ({}) };
   t.ops = {
@@ -21,6 +26,7 @@ function make(fmt: PtFormat, fast_path: boolean): PtIommu {
     },
   };
   t.lab.fast_path = fast_path;
+  t.lab.number_path = number_path;
   const cfg = {
     features: fmt.PT_SUPPORTED_FEATURES_RAW,
     hw_max_vasz_lg2: 64,
@@ -37,12 +43,21 @@ function make(fmt: PtFormat, fast_path: boolean): PtIommu {
 // Non-debug build, as production (no PT_WARN_ON / debug checks)
 const prod = new Amdv1Format(false, false);
 void amdv1;
-for (const fast of [true, false]) {
-  const t = make(prod, fast);
-  const tag = fast ? "fast path" : "no fast path";
+for (const [fast, num] of [[true, true], [false, true], [true, false]]) {
+  const t = make(prod, fast, num);
+  const tag = (fast ? "fast path" : "no fast path") +
+    (num ? "" : ", bigint walkers");
   Deno.bench(`amdv1 iommu_map+unmap 4K (${tag})`, { group: "4K" }, () => {
     iommu_map(t, 0x40001000n, 0x1000n, 0x1000n, 3, 0);
     iommu_unmap(t, 0x40001000n, 0x1000n);
+  });
+}
+for (const num of [true, false]) {
+  const t = make(prod, true, num);
+  iommu_map(t, 0x40001000n, 0x1000n, 0x1000n, 3, 0);
+  const tag = num ? "" : " (bigint walkers)";
+  Deno.bench(`amdv1 iommu_iova_to_phys${tag}`, { group: "i2p" }, () => {
+    iommu_iova_to_phys(t, 0x40001234n);
   });
 }
 {

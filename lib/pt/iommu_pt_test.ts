@@ -3,15 +3,24 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import {
   amdv1,
+  amdv1_mock,
+  iommu_iotlb_gather_add_range,
+  iommu_iotlb_gather_add_range_n,
+  iommu_iotlb_gather_init,
+  iommu_iotlb_gather_is_disjoint_n,
   iommu_iova_to_phys,
+  iommu_iova_to_phys_hl,
   iommu_map,
   IOMMU_PT_DOMAIN_OPS,
   iommu_put_pages_list,
   iommu_unmap,
+  IommuIotlbGather,
   nr_secondary_pagetable,
   pt_compute_best_pgsize,
   pt_iommu_deinit,
   pt_iommu_init,
+  pt_pages_of_owner,
+  pt_pgsz_count,
   type PtFormat,
   PtIommu,
   riscv_64,
@@ -19,7 +28,7 @@ import {
   x86_64,
 } from "./mod.ts";
 
-function make(fmt: PtFormat, i = 0): PtIommu {
+function make(fmt: PtFormat, i = 0, number_path = true): PtIommu {
   const t = new PtIommu(fmt);
   t.driver_ops = { change_top() {}, get_top_lock: () => ({}) };
   t.iommu_device = {};
@@ -29,6 +38,7 @@ function make(fmt: PtFormat, i = 0): PtIommu {
       iommu_put_pages_list(g.freelist);
     },
   };
+  t.lab.number_path = number_path;
   const cfg = { ...fmt.kunit_fmt_cfgs[i]! };
   cfg.features |= fmt.PT_SUPPORTED_FEATURES & ~fmt.KUNIT_FMT_FEATURES;
   if (!cfg.hw_max_vasz_lg2) cfg.hw_max_vasz_lg2 = fmt.PT_MAX_VA_ADDRESS_LG2;
@@ -77,6 +87,21 @@ Deno.test("pt_compute_best_pgsize picks the largest aligned size", () => {
   assert.equal(pt_compute_best_pgsize(bm, 0x1000n, (1n << 31n) - 1n, 0n), 12);
   assert.equal(pt_compute_best_pgsize(bm, 0n, 0x1fffffn, 0x200000n), 21);
   assert.equal(pt_compute_best_pgsize(0n, 0n, 0xfffn, 0n), 0);
+});
+
+Deno.test("pt_pgsz_count stops where a larger size becomes usable", () => {
+  // The two checks of the kernel's [2026] test_pgsz_count
+  const SZ_4K = 1n << 12n, SZ_2M = 1n << 21n, SZ_1G = 1n << 30n;
+  assert.equal(pt_pgsz_count(SZ_4K, 0n, SZ_1G - 1n, 0n, 12), SZ_1G / SZ_4K);
+  assert.equal(
+    pt_pgsz_count(SZ_2M | SZ_4K, SZ_4K, SZ_1G - 1n, SZ_4K, 12),
+    (SZ_2M - SZ_4K) / SZ_4K,
+  );
+  // va and oa disagree modulo 2M: 2M pages never become usable
+  assert.equal(
+    pt_pgsz_count(SZ_2M | SZ_4K, SZ_4K, SZ_1G - 1n, 0n, 12),
+    (SZ_1G - SZ_4K) / SZ_4K,
+  );
 });
 
 Deno.test("property: random map/unmap matches a VA->PA page model", () => {
@@ -132,4 +157,120 @@ Deno.test("property: random map/unmap matches a VA->PA page model", () => {
     );
     assert.equal(nr_secondary_pagetable(), before, `leak in ${fmt.name}`);
   }
+});
+
+Deno.test("property: number paths agree with the bigint walkers", () => {
+  const seed = 0x6e756d;
+  const before = nr_secondary_pagetable();
+  for (const fmt of [amdv1, amdv1_mock, vtdss, x86_64, riscv_64]) {
+    for (let cfg = 0; cfg < fmt.kunit_fmt_cfgs.length; cfg++) {
+      const g = BigInt(fmt.PT_GRANULE_LG2SZ);
+      fc.assert(
+        fc.property(
+          fc.array(
+            fc.record({
+              kind: fc.constantFrom("map", "map", "unmap", "high"),
+              page: fc.integer({ min: 0, max: 4095 }),
+              npages: fc.oneof(
+                fc.integer({ min: 1, max: 40 }),
+                fc.constantFrom(512, 1024, 1536, 2048),
+              ),
+              skew: fc.constantFrom(0, 0, 1, 16),
+            }),
+            { maxLength: 30 },
+          ),
+          (ops) => {
+            const a = make(fmt, cfg, true);
+            const b = make(fmt, cfg, false);
+            const base = 0x4000_0000n;
+            const probes: bigint[] = [];
+            const maps: Array<[bigint, bigint]> = [];
+            for (const op of ops) {
+              let va = base + (BigInt(op.page) << g);
+              if (op.kind === "high") va = (1n << 60n) + (BigInt(op.page) << g);
+              let len = BigInt(op.npages) << g;
+              // Mostly unmap what an earlier map mapped (whole or its start)
+              if (op.kind === "unmap" && maps.length && op.skew !== 1) {
+                [va, len] = maps[op.page % maps.length]!;
+              } else if (op.kind !== "unmap") maps.push([va, len]);
+              const pa = va + (BigInt(op.skew) << g) - base;
+              probes.push(va, va + len - 1n, va + (len >> 1n) + 3n);
+              if (op.kind === "unmap") {
+                assert.equal(iommu_unmap(a, va, len), iommu_unmap(b, va, len));
+              } else {
+                assert.equal(
+                  iommu_map(a, va, pa, len, 3, 0),
+                  iommu_map(b, va, pa, len, 3, 0),
+                );
+              }
+              assert.equal(pt_pages_of_owner(a), pt_pages_of_owner(b));
+              assert.equal(
+                a.common.top_of_table % 8,
+                b.common.top_of_table % 8,
+              );
+            }
+            for (const va of probes) {
+              const want = iommu_iova_to_phys(b, va);
+              assert.equal(iommu_iova_to_phys(a, va), want);
+              const hl = iommu_iova_to_phys_hl(
+                a,
+                Number(va >> 32n),
+                Number(va & 0xffff_ffffn),
+              );
+              assert.equal(
+                hl,
+                BigInt(Number(want)) === want ? Number(want) : -1,
+              );
+            }
+            assert.deepEqual(a.stats, b.stats);
+            pt_iommu_deinit(a);
+            pt_iommu_deinit(b);
+          },
+        ),
+        { seed, numRuns: 25 },
+      );
+    }
+  }
+  assert.equal(nr_secondary_pagetable(), before);
+});
+
+Deno.test("iova_to_phys_hl reads sign-extended upper-half IOVAs", () => {
+  const t = make(x86_64, 0); // 48-bit, SIGN_EXTEND
+  const va = 0xffff_8000_0020_0000n;
+  assert.equal(iommu_map(t, va, 0x1_2340_0000n, 0x40_0000n, 3, 0), 0);
+  assert.equal(
+    iommu_iova_to_phys_hl(t, 0xffff8000, 0x0030_0123),
+    0x1_2350_0123,
+  );
+  assert.equal(iommu_iova_to_phys(t, va + 0x10_0123n), 0x1_2350_0123n);
+  // Outside the table: the errno quirk is not an address
+  assert.equal(iommu_iova_to_phys_hl(t, 0x0001_0000, 0), -1);
+  assert.throws(() => iommu_iova_to_phys_hl(t, 2 ** 32, 0), RangeError);
+  pt_iommu_deinit(t);
+  // RISC-V OAs reach 2^56: page-aligned ones are exact numbers, others -1
+  const r = make(riscv_64, 0);
+  const pa = 1n << 55n;
+  assert.equal(iommu_map(r, 0x20_0000n, pa, 0x20_0000n, 3, 0), 0);
+  assert.equal(iommu_iova_to_phys_hl(r, 0, 0x21_0000), 2 ** 55 + 0x1_0000);
+  assert.equal(iommu_iova_to_phys_hl(r, 0, 0x21_0123), -1);
+  assert.equal(iommu_iova_to_phys(r, 0x21_0123n), pa + 0x1_0123n);
+  pt_iommu_deinit(r);
+});
+
+Deno.test("gather: number ranges fold into the bigint range", () => {
+  const g = new IommuIotlbGather();
+  iommu_iotlb_gather_init(g);
+  assert.equal(iommu_iotlb_gather_is_disjoint_n(g, 0x1000, 0x1000), false);
+  iommu_iotlb_gather_add_range_n(g, 0x5000, 0x1000);
+  assert.equal(iommu_iotlb_gather_is_disjoint_n(g, 0x6000, 0x1000), false);
+  assert.equal(iommu_iotlb_gather_is_disjoint_n(g, 0x8000, 0x1000), true);
+  iommu_iotlb_gather_add_range(g, 0xffff_0000_0000_0000n, 0x1000n);
+  assert.equal(g.start, 0x5000n);
+  assert.equal(g.end, 0xffff_0000_0000_0fffn);
+  iommu_iotlb_gather_add_range_n(g, 0x1000, 0x1000);
+  assert.equal(iommu_iotlb_gather_is_disjoint_n(g, 0x3000, 0x1000), false);
+  assert.equal(g.start, 0x1000n);
+  iommu_iotlb_gather_init(g);
+  assert.equal(g.start, 0xffff_ffff_ffff_ffffn);
+  assert.equal(g.end, 0n);
 });

@@ -30,6 +30,7 @@ import {
   log2_set_mod,
   log2_set_mod_max,
   MASK,
+  POW2N,
   U64_MAX,
 } from "./log2.ts";
 import type { PtTableMem } from "./_mem.ts";
@@ -78,7 +79,10 @@ export function pt_check_range(range: PtRange): number {
 /** `pt_index_to_va(pts)`: refresh `range.va` from `pts.index`. */
 export function pt_index_to_va(pts: PtState): void {
   const isz = pts.range.common.fmt.isz[pts.level]!;
-  const lower = (BigInt(pts.index) << BIG[isz]!) & U64_MAX;
+  const off = pts.index * POW2N[isz]!;
+  const lower = off < 2 ** 53
+    ? BigInt(off)
+    : (BigInt(pts.index) << BIG[isz]!) & U64_MAX;
   pts.range.va = log2_set_mod(pts.range.va, lower, pt_table_oa_lg2sz(pts));
 }
 

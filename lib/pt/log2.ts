@@ -52,9 +52,11 @@ export function log2_mod(a: bigint, b: number): bigint {
 export function log2_mod_eq_max(a: bigint, b: number): boolean {
   return (a & MASK[b]!) === MASK[b]!;
 }
+/** `NMASK[n]` is `U64_MAX ^ MASK[n]` for n in 0..64 (precomputed). */
+export const NMASK: readonly bigint[] = MASK.map((m) => U64_MAX ^ m);
 /** `log2_set_mod(a, val, b)`: replace the low b bits of a with val. */
 export function log2_set_mod(a: bigint, val: bigint, b: number): bigint {
-  return (a & (U64_MAX ^ MASK[b]!)) | val;
+  return (a & NMASK[b]!) | val;
 }
 /** `log2_set_mod_max(a, b)`: set the low b bits of a. */
 export function log2_set_mod_max(a: bigint, b: number): bigint {
@@ -103,4 +105,38 @@ export function log2_mod32(v: number, b: number): number {
 /** `log2_to_max_int_t(u32, b)`. */
 export function log2_to_max_int32(b: number): number {
   return b >= 32 ? U32_MAX : ((1 << b) - 1) >>> 0;
+}
+
+// ---- number forms, exact for integers in [0, 2^53)
+
+/** `POW2N[n]` is `2 ** n` as a number for n in 0..64 (exact). */
+export const POW2N: readonly number[] = Array.from(
+  { length: 65 },
+  (_, n) => 2 ** n,
+);
+/** 2^32, the weight of the high word. */
+export const TWO32 = 4294967296;
+
+/** `__ffs` of a number below 2^53; 64 for 0 (the `ffs(0)` of pt_log2.h's callers). */
+export function ffs53(x: number): number {
+  const lo = x >>> 0;
+  if (lo !== 0) return 31 - Math.clz32(lo & -lo);
+  const hi = (x / TWO32) >>> 0;
+  if (hi === 0) return 64;
+  return 63 - Math.clz32(hi & -hi);
+}
+/** `fls` of a number below 2^53: 1-based index of the last set bit, 0 for 0. */
+export function fls53(x: number): number {
+  if (x >= TWO32) return 64 - Math.clz32((x / TWO32) >>> 0);
+  return 32 - Math.clz32(x);
+}
+/** `2 ** -n` for n in 0..64 (exact): multiplying by it is an exact shift. */
+export const INV2N: readonly number[] = POW2N.map((p) => 1 / p);
+/** `log2_mod(x, n)` of a number below 2^53 (no float modulo). */
+export function mod2n(x: number, n: number): number {
+  return x - Math.floor(x * INV2N[n]!) * POW2N[n]!;
+}
+/** `log2_div(x, n)` of a number below 2^53. */
+export function div2n(x: number, n: number): number {
+  return Math.floor(x * INV2N[n]!);
 }

@@ -29,8 +29,14 @@ import {
   type PtState,
   type PtWriteAttrs,
 } from "../defs.ts";
-import { PtFormat, type PtHwInfo, type PtIommuCfg } from "../format.ts";
-import { BIG, ffz32, MASK } from "../log2.ts";
+import {
+  N_ENTRY_EMPTY,
+  N_ENTRY_OA,
+  PtFormat,
+  type PtHwInfo,
+  type PtIommuCfg,
+} from "../format.ts";
+import { BIG, ffz32, MASK, POW2N, TWO32 } from "../log2.ts";
 import { EINVAL } from "../../kernel/errno.ts";
 
 /** `PT_FEAT_AMDV1_ENCRYPT_TABLES`. */
@@ -67,6 +73,8 @@ export class Amdv1Format extends PtFormat {
   override readonly has_hw_info: boolean;
   /** Shift from the OA field to the granule (`PT_GRANULE_LG2SZ`). */
   private readonly g: bigint;
+  /** `PT_GRANULE_LG2SZ` (number). */
+  private readonly gn: number;
 
   /** Creates the format (`debug`: CONFIG_DEBUG_GENERIC_PT). */
   constructor(mock = false, debug = true) {
@@ -78,6 +86,7 @@ export class Amdv1Format extends PtFormat {
     this.PT_MAX_OUTPUT_ADDRESS_LG2 = mock ? 51 : 52;
     this.has_hw_info = !mock;
     this.g = BigInt(this.PT_GRANULE_LG2SZ);
+    this.gn = this.PT_GRANULE_LG2SZ;
     const b = (n: number) => 1 << n;
     if (mock) {
       this.setup(0, 0, debug);
@@ -230,6 +239,70 @@ export class Amdv1Format extends PtFormat {
     pts.entry |= AMDV1PT_FMT_D;
     t[pts.index] = pts.entry;
     return true;
+  }
+
+  // ---- number codec (words of the entry; OA field is lo[31:12], hi[19:0])
+  override readonly n_codec = true;
+
+  override n_decode(lo: number, hi: number, level: number): number {
+    if ((lo & 1) === 0) return N_ENTRY_EMPTY;
+    const nl = lo & 0xe00;
+    if (level === 0 || nl === 0 || nl === 0xe00) return N_ENTRY_OA;
+    const f = (lo >>> 12) + (hi & 0xfffff) * 0x100000;
+    return this.gn === 12 ? f : Math.floor(f * POW2N[this.gn]! / 4096);
+  }
+
+  override n_entry_oa(lo: number, hi: number, _level: number): number {
+    let oa = (lo >>> 12) + (hi & 0xfffff) * 0x100000;
+    const nl = lo & 0xe00;
+    if (nl === 0xe00) {
+      // The size is the run of ones at the bottom of the OA field
+      const low = oa >>> 0;
+      const sz_bits = low !== 0xffffffff
+        ? ffz32(low)
+        : 32 + ffz32((oa / TWO32) >>> 0);
+      oa -= POW2N[sz_bits]! - 1;
+    } else if (nl !== 0) return -1; // the bigint path warns
+    return oa * POW2N[this.gn]!;
+  }
+
+  override n_entry_num_contig_lg2(
+    lo: number,
+    hi: number,
+    level: number,
+  ): number {
+    if ((lo & 0xe00) === 0) return 0;
+    const s = 12 - 1 + this.isz[level]! - this.gn;
+    const code = s < 32 ? (lo >>> s) | (hi << (32 - s)) : hi >>> (s - 32);
+    return ffz32(code >>> 0);
+  }
+
+  override n_install_leaf_entry(
+    t: Uint32Array,
+    index: number,
+    oa: number,
+    oasz_lg2: number,
+    level: number,
+    alo: number,
+    ahi: number,
+  ): void {
+    // oa is aligned to oasz_lg2, so OR'ing in the size mask is an add
+    let f = oa / POW2N[this.gn]!;
+    const contig = oasz_lg2 !== this.isz[level]!;
+    if (contig) f += POW2N[oasz_lg2 - this.gn - 1]! - 1;
+    const lo = ((f & 0xfffff) << 12) | 1 | alo | (contig ? 0xe00 : 0);
+    const hi = Math.floor(f / 0x100000) | ahi;
+    let i = index * 2;
+    if (!contig) {
+      t[i] = lo;
+      t[i + 1] = hi;
+      return;
+    }
+    const end = (index + POW2N[oasz_lg2 - this.isz[level]!]!) * 2;
+    for (; i < end; i += 2) {
+      t[i] = lo;
+      t[i + 1] = hi;
+    }
   }
 
   // amdv1pt_iommu_set_prot()

@@ -26,7 +26,13 @@ import {
   type PtState,
   type PtWriteAttrs,
 } from "../defs.ts";
-import { PtFormat, type PtHwInfo, type PtIommuCfg } from "../format.ts";
+import {
+  N_ENTRY_EMPTY,
+  N_ENTRY_OA,
+  PtFormat,
+  type PtHwInfo,
+  type PtIommuCfg,
+} from "../format.ts";
 import { MASK } from "../log2.ts";
 import { EINVAL, EOPNOTSUPP } from "../../kernel/errno.ts";
 
@@ -114,6 +120,51 @@ export class RiscvFormat extends PtFormat {
   }
   attr_from_entry(pts: PtState, attrs: PtWriteAttrs): void {
     attrs.descriptor_bits = pts.entry & (R | W | X | U | G | A | D | NC | IO);
+  }
+  // ---- number codec (PPN is lo[31:10] and hi[21:0]; N is hi bit 31)
+  override readonly n_codec = true;
+  override n_decode(lo: number, hi: number, level: number): number {
+    if ((lo & 1) === 0) return N_ENTRY_EMPTY;
+    if (level === 0 || (lo & 0xe) !== 0) return N_ENTRY_OA;
+    return (lo >>> 10) + (hi & 0x3fffff) * 0x400000;
+  }
+  override n_entry_oa(lo: number, hi: number, _level: number): number {
+    const oa = (hi & 0x80000000) !== 0
+      ? ((lo >>> 14) + (hi & 0x3fffff) * 0x40000) * 65536
+      : ((lo >>> 10) + (hi & 0x3fffff) * 0x400000) * 4096;
+    return oa; // a multiple of 4 KiB below 2^56: exact
+  }
+  override n_entry_num_contig_lg2(
+    _lo: number,
+    hi: number,
+    _level: number,
+  ): number {
+    return (hi & 0x80000000) !== 0 ? 4 : 0;
+  }
+  override n_install_leaf_entry(
+    t: Uint32Array,
+    index: number,
+    oa: number,
+    oasz_lg2: number,
+    level: number,
+    alo: number,
+    ahi: number,
+  ): void {
+    const ppn = oa / 4096;
+    let lo = ((ppn & 0x3fffff) << 10) | 1 | alo;
+    let hi = Math.floor(ppn / 0x400000) | ahi;
+    if (oasz_lg2 === this.isz[level]!) {
+      t[index * 2] = lo;
+      t[index * 2 + 1] = hi;
+      return;
+    }
+    // Svnapot 64K
+    lo = (lo & ~0x3c00) | 0x2000;
+    hi |= 0x80000000;
+    for (let i = index * 2; i < (index + 16) * 2; i += 2) {
+      t[i] = lo;
+      t[i + 1] = hi;
+    }
   }
   iommu_set_prot(common: PtCommon, attrs: PtWriteAttrs, prot: number): number {
     let pte = A | U;

@@ -23,8 +23,14 @@ import {
   type PtState,
   type PtWriteAttrs,
 } from "../defs.ts";
-import { PtFormat, type PtHwInfo, type PtIommuCfg } from "../format.ts";
-import { MASK } from "../log2.ts";
+import {
+  N_ENTRY_EMPTY,
+  N_ENTRY_OA,
+  PtFormat,
+  type PtHwInfo,
+  type PtIommuCfg,
+} from "../format.ts";
+import { MASK, TWO32 } from "../log2.ts";
 import { EOPNOTSUPP } from "../../kernel/errno.ts";
 
 /** `PT_FEAT_X86_64_AMD_ENCRYPT_TABLES`. */
@@ -98,6 +104,28 @@ export class X86_64Format extends PtFormat {
   }
   attr_from_entry(pts: PtState, attrs: PtWriteAttrs): void {
     attrs.descriptor_bits = pts.entry & (RW | U | A | D | XD);
+  }
+  // ---- number codec (OA is lo[31:12] and hi[19:0])
+  override readonly n_codec = true;
+  override n_decode(lo: number, hi: number, level: number): number {
+    if ((lo & 1) === 0) return N_ENTRY_EMPTY;
+    if (level === 0 || (level <= 2 && (lo & 0x80) !== 0)) return N_ENTRY_OA;
+    return (lo >>> 12) + (hi & 0xfffff) * 0x100000;
+  }
+  override n_entry_oa(lo: number, hi: number, _level: number): number {
+    return ((lo & 0xfffff000) >>> 0) + (hi & 0xfffff) * TWO32;
+  }
+  override n_install_leaf_entry(
+    t: Uint32Array,
+    index: number,
+    oa: number,
+    _oasz_lg2: number,
+    level: number,
+    alo: number,
+    ahi: number,
+  ): void {
+    t[index * 2] = (oa & 0xfffff000) | 1 | alo | (level !== 0 ? 0x80 : 0);
+    t[index * 2 + 1] = ((oa / TWO32) & 0xfffff) | ahi;
   }
   iommu_set_prot(_c: PtCommon, attrs: PtWriteAttrs, prot: number): number {
     let pte = U | A;
