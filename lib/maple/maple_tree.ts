@@ -211,6 +211,40 @@ function new_num_array(n: number): number[] {
   return a;
 }
 
+// Node pivots and gaps: array literals of doubles are allocated with their
+// exact capacity, next to their header (new_num_array() grows by pushing).
+function new_pivots(): number[] {
+  const a = [
+    0.5,
+    0.5,
+    0.5,
+    0.5,
+    0.5,
+    0.5,
+    0.5,
+    0.5,
+    0.5,
+    0.5,
+    0.5,
+    0.5,
+    0.5,
+    0.5,
+    0.5,
+  ];
+  for (let i = 0; i < 15; i++) a[i] = 0;
+  return a;
+}
+// A literal of constants would share a copy-on-write backing store until
+// its first write; a computed element makes the array own it at once.
+function new_slots(n: null): unknown[] {
+  return [n, n, n, n, n, n, n, n, n, n, n, n, n, n, n, n];
+}
+function new_gaps(): number[] {
+  const a = [0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5];
+  for (let i = 0; i < 10; i++) a[i] = 0;
+  return a;
+}
+
 /**
  * A maple node (`struct maple_node`), one class for every type. The kernel
  * keeps the type in the encoded pointer; here it is a field. `end` and `gap`
@@ -224,28 +258,11 @@ export class MapleNode {
   /** Offset of this node in its parent. */
   parent_slot = 0;
   /** Pivots (15 used for range nodes, 9 for arange nodes). */
-  readonly pivot: number[] = new_num_array(15);
+  readonly pivot: number[] = new_pivots();
   /** Slots: entries in leaves, child nodes in internal nodes. */
-  readonly slot: unknown[] = [
-    null,
-    null,
-    null,
-    null,
-    null,
-    null,
-    null,
-    null,
-    null,
-    null,
-    null,
-    null,
-    null,
-    null,
-    null,
-    null,
-  ];
+  readonly slot: unknown[] = new_slots(null);
   /** Gaps (arange nodes only). */
-  readonly gap: number[] = new_num_array(10);
+  readonly gap: number[] = new_gaps();
   /** `meta.end`. */
   meta_end = 0;
   /** `meta.gap`. */
@@ -256,10 +273,12 @@ export class MapleNode {
     this.type = 0;
     this.parent = null;
     this.parent_slot = 0;
-    this.pivot.fill(0);
+    const p = this.pivot;
+    for (let i = 0; i < 15; i++) p[i] = 0;
     const s = this.slot;
     for (let i = 0; i < 16; i++) s[i] = null;
-    this.gap.fill(0);
+    const g = this.gap;
+    for (let i = 0; i < 10; i++) g[i] = 0;
     this.meta_end = 0;
     this.meta_gap = 0;
   }
@@ -440,17 +459,26 @@ const MAPLE_BIG_NODE_GAPS = MAPLE_ARANGE64_SLOTS * 2 + 1;
 /** `struct maple_big_node`. */
 class MapleBigNode {
   pivot: number[] = new_num_array(MAPLE_BIG_NODE_SLOTS + 8);
-  slot: unknown[] = new Array(MAPLE_BIG_NODE_SLOTS + 8).fill(null);
+  slot: unknown[] = new_null_array(MAPLE_BIG_NODE_SLOTS + 8);
   gap: number[] = new_num_array(MAPLE_BIG_NODE_SLOTS + MAPLE_BIG_NODE_GAPS);
   b_end = 0;
   type = 0;
   clear(): void {
-    this.pivot.fill(0);
-    this.slot.fill(null);
-    this.gap.fill(0);
+    const p = this.pivot;
+    for (let i = 0; i < p.length; i++) p[i] = 0;
+    const s = this.slot;
+    for (let i = 0; i < s.length; i++) s[i] = null;
+    const g = this.gap;
+    for (let i = 0; i < g.length; i++) g[i] = 0;
     this.b_end = 0;
     this.type = 0;
   }
+}
+/** A packed array of `n` nulls. */
+function new_null_array(n: number): unknown[] {
+  const a: unknown[] = [];
+  for (let i = 0; i < n; i++) a.push(null);
+  return a;
 }
 
 /** `struct maple_subtree_state`. */
@@ -1118,7 +1146,12 @@ function mab_mas_cp(
   if (!pivots[mt_pivots[mt] - 1]) slots[mt_pivots[mt]] = null;
   i = mab_start;
   do {
-    pivots[j++] = b_node.pivot[i++];
+    // pivot[15] of a range node is slot[0] in the kernel's layout (written
+    // here, then overwritten by the slot copy): skip it, so that the pivot
+    // array keeps its 15 elements.
+    if (j < MAPLE_RANGE64_SLOTS - 1) pivots[j] = b_node.pivot[i];
+    j++;
+    i++;
   } while (i <= mab_end && b_node.pivot[i]);
   for (let k = 0; k < i - mab_start; k++) slots[k] = b_node.slot[mab_start + k];
   if (new_max) mas.max = b_node.pivot[i - 1];
@@ -1387,18 +1420,24 @@ function mast_set_split_parents(
   if (mas_is_none(mast.l)) return;
   if (middle !== null) r = middle;
   let slot = mast.l.offset;
-  const check = (): void => {
-    if (r === right) return;
-    if (slot < mid_split) return;
+  // mte_mid_split_check() before each mas_set_split_parent()
+  if (r !== right && slot >= mid_split) {
     l = r!;
     r = right;
     split = mid_split;
-  };
-  check();
+  }
   slot = mas_set_split_parent(mast.l, l, r, slot, split);
-  check();
+  if (r !== right && slot >= mid_split) {
+    l = r!;
+    r = right;
+    split = mid_split;
+  }
   slot = mas_set_split_parent(mast.m, l, r, slot, split);
-  check();
+  if (r !== right && slot >= mid_split) {
+    l = r!;
+    r = right;
+    split = mid_split;
+  }
   slot = mas_set_split_parent(mast.r, l, r, slot, split);
 }
 
@@ -1411,15 +1450,42 @@ function mas_topiary_node(mas: MaState, tmp_mas: MaState, in_rcu: boolean) {
   else mas_push_node(mas, enode);
 }
 
-function new_states(mt: MapleTree): MaState[] {
-  return [new MaState(mt), new MaState(mt), new MaState(mt)];
+// The two sets of three states mas_topiary_replace() walks with, reused:
+// the function never nests, and each use starts from MA_STATE(mt, 0, 0).
+const TOPIARY_STATES: MaState[][] = [];
+function new_states(mt: MapleTree, set: number): MaState[] {
+  if (TOPIARY_STATES.length === 0) {
+    for (let i = 0; i < 2; i++) {
+      TOPIARY_STATES.push([new MaState(mt), new MaState(mt), new MaState(mt)]);
+    }
+  }
+  const states = TOPIARY_STATES[set];
+  for (let i = 0; i < 3; i++) {
+    const s = states[i];
+    s.tree = mt;
+    s.index = s.last = 0;
+    s.node = null;
+    s.min = 0;
+    s.max = ULONG_MAX;
+    s.alloc = [];
+    s.alloc_req = 0;
+    s.status = ma_start;
+    s.depth = 0;
+    s.offset = 0;
+    s.mas_flags = 0;
+    s.end = 0;
+    s.store_type = wr_invalid;
+    s.err = 0;
+    s.node_request = 0;
+  }
+  return states;
 }
 
 // mas_topiary_replace()
 function mas_topiary_replace(mas: MaState, old_enode: MapleNode): void {
   const subtrees: MapleNode[] = [];
-  let tmp = new_states(mas.tree);
-  let tmp_next = new_states(mas.tree);
+  let tmp = new_states(mas.tree, 0);
+  let tmp_next = new_states(mas.tree, 1);
   mas_put_in_tree(mas, old_enode);
   tmp[0].copy(mas);
   tmp[0].offset = 0;
@@ -1548,50 +1614,54 @@ function mast_overflow(mast: MapleSubtreeState): boolean {
 
 // mtree_range_walk()
 function mtree_range_walk(mas: MaState): unknown {
-  let next: MapleNode = mas.node!;
+  let node: MapleNode = mas.node!;
   let min = mas.min;
   let max = mas.max;
   const index = mas.index;
-  let last: MapleNode;
-  let offset: number;
-  let end: number;
-  let prev_min: number;
-  let prev_max: number;
-  let entry: unknown;
   for (;;) {
-    last = next;
-    const node = next;
     const type = node.type;
     const pivots = node.pivot;
-    end = ma_data_end(node, type, pivots, max);
-    prev_min = min;
-    prev_max = max;
-    if (pivots[0] >= index) {
-      offset = 0;
-      max = pivots[0];
+    // ma_data_end()
+    let end: number;
+    if (type === maple_arange_64) {
+      end = node.meta_end;
+    } else if (type === maple_dense) {
+      end = ma_data_end(node, type, pivots, max);
+    } else {
+      const p = pivots[14];
+      end = p === 0 ? node.meta_end : p === max ? 14 : 15;
+    }
+    const prev_min = min;
+    const prev_max = max;
+    let offset = 0;
+    const p0 = pivots[0];
+    if (p0 >= index) {
+      max = p0;
     } else {
       offset = 1;
       while (offset < end) {
-        if (pivots[offset] >= index) {
-          max = pivots[offset];
+        const piv = pivots[offset];
+        if (piv >= index) {
+          max = piv;
           break;
         }
         offset++;
       }
       min = pivots[offset - 1] + 1;
     }
-    entry = node.slot[offset];
-    if (type < maple_range_64) break;
-    next = entry as MapleNode;
+    const entry = node.slot[offset];
+    if (type < maple_range_64) {
+      mas.end = end;
+      mas.offset = offset;
+      mas.index = min;
+      mas.last = max;
+      mas.min = prev_min;
+      mas.max = prev_max;
+      mas.node = node;
+      return entry;
+    }
+    node = entry as MapleNode;
   }
-  mas.end = end;
-  mas.offset = offset;
-  mas.index = min;
-  mas.last = max;
-  mas.min = prev_min;
-  mas.max = prev_max;
-  mas.node = last;
-  return entry;
 }
 
 // mas_spanning_rebalance()
@@ -1935,21 +2005,6 @@ function mas_store_root(mas: MaState, entry: unknown): void {
   }
 }
 
-// mas_is_span_wr()
-function mas_is_span_wr(wr_mas: MaWrState): boolean {
-  let max = wr_mas.r_max;
-  const last = wr_mas.mas.last;
-  if (last < max) return false;
-  if (ma_is_leaf(wr_mas.type)) {
-    max = wr_mas.mas.max;
-    if (last < max) return false;
-  }
-  if (last === max) {
-    if (wr_mas.entry !== null || last === ULONG_MAX) return false;
-  }
-  return true;
-}
-
 // mas_wr_walk_descend()
 function mas_wr_walk_descend(wr_mas: MaWrState): void {
   wr_mas.type = wr_mas.mas.node!.type;
@@ -1967,16 +2022,83 @@ function mas_wr_walk_traverse(wr_mas: MaWrState): void {
   mas.depth++;
 }
 
-// mas_wr_walk()
+// mas_wr_walk(), with mas_wr_walk_descend(), mas_wr_node_walk(),
+// mas_is_span_wr() and mas_wr_walk_traverse() inlined; the states are
+// written once, when the walk stops.
 function mas_wr_walk(wr_mas: MaWrState): boolean {
   const mas = wr_mas.mas;
+  const index = mas.index;
+  const last = mas.last;
+  const entry_is_null = wr_mas.entry === null;
+  let node = mas.node!;
+  let offset = mas.offset;
+  let min = mas.min;
+  let max = mas.max;
+  let depth = mas.depth;
+  let ret: boolean;
+  let type: number;
+  let pivots: number[];
+  let slots: unknown[];
+  let count: number;
+  let r_min: number;
+  let r_max: number;
   for (;;) {
-    mas_wr_walk_descend(wr_mas);
-    if (mas_is_span_wr(wr_mas)) return false;
-    wr_mas.content = wr_mas.slots[mas.offset];
-    if (ma_is_leaf(wr_mas.type)) return true;
-    mas_wr_walk_traverse(wr_mas);
+    type = node.type;
+    pivots = node.pivot;
+    if (type === maple_arange_64) {
+      count = node.meta_end;
+    } else if (type === maple_dense) {
+      count = ma_data_end(node, type, pivots, max);
+    } else {
+      const p = pivots[14];
+      count = p === 0 ? node.meta_end : p === max ? 14 : 15;
+    }
+    while (offset < count && index > pivots[offset]) offset++;
+    r_max = offset < count ? pivots[offset] : max;
+    r_min = offset ? pivots[offset - 1] + 1 : min;
+    slots = node.slot;
+    // mas_is_span_wr()
+    if (last >= r_max) {
+      let m = r_max;
+      let span = true;
+      if (type < maple_range_64) {
+        m = max;
+        if (last < m) span = false;
+      }
+      if (span && last === m && (!entry_is_null || last === ULONG_MAX)) {
+        span = false;
+      }
+      if (span) {
+        ret = false;
+        break;
+      }
+    }
+    wr_mas.content = slots[offset];
+    if (type < maple_range_64) {
+      ret = true;
+      break;
+    }
+    // mas_wr_walk_traverse()
+    max = r_max;
+    min = r_min;
+    node = wr_mas.content as MapleNode;
+    offset = 0;
+    depth++;
   }
+  wr_mas.type = type;
+  wr_mas.node = node;
+  wr_mas.pivots = pivots;
+  wr_mas.slots = slots;
+  wr_mas.r_max = r_max;
+  wr_mas.r_min = r_min;
+  wr_mas.offset_end = offset;
+  mas.node = node;
+  mas.min = min;
+  mas.max = max;
+  mas.depth = depth;
+  mas.end = count;
+  mas.offset = offset;
+  return ret;
 }
 
 // mas_wr_walk_index()
@@ -2151,44 +2273,40 @@ function scratch_bnode(): MapleBigNode {
   return BNODE;
 }
 
-const REUSE = new MapleNode();
-
 // mas_wr_node_store()
 function mas_wr_node_store(wr_mas: MaWrState, new_end: number): void {
   const mas = wr_mas.mas;
   let offset_end = wr_mas.offset_end;
   const node_pivots = mt_pivots[wr_mas.type];
-  const in_rcu = mt_in_rcu(mas.tree);
   if (mas.last === wr_mas.end_piv) offset_end++;
-  let newnode: MapleNode;
-  if (in_rcu) {
-    newnode = mas_pop_node(mas);
-    newnode.type = wr_mas.type;
-  } else {
-    newnode = REUSE;
-    newnode.clear();
-    newnode.type = wr_mas.type;
+  if (!mt_in_rcu(mas.tree)) {
+    return mas_wr_node_store_inplace(wr_mas, new_end, offset_end);
   }
   const old = mas.node!;
+  const newnode = mas_pop_node(mas);
+  newnode.type = wr_mas.type;
   newnode.parent = old.parent;
   newnode.parent_slot = old.parent_slot;
   const dst_pivots = newnode.pivot;
   const dst_slots = newnode.slot;
-  const src_pivots = wr_mas.pivots;
-  const src_slots = wr_mas.slots;
-  for (let i = 0; i < mas.offset; i++) {
+  const src_pivots = old.pivot;
+  const src_slots = old.slot;
+  let offset = mas.offset;
+  for (let i = 0; i < offset; i++) {
     dst_pivots[i] = src_pivots[i];
     dst_slots[i] = src_slots[i];
   }
   if (wr_mas.r_min < mas.index) {
-    dst_slots[mas.offset] = wr_mas.content;
-    dst_pivots[mas.offset++] = mas.index - 1;
+    dst_slots[offset] = wr_mas.content;
+    dst_pivots[offset++] = mas.index - 1;
   }
-  if (mas.offset < node_pivots) dst_pivots[mas.offset] = mas.last;
-  dst_slots[mas.offset] = wr_mas.entry;
-  if (offset_end <= mas.end) {
-    const dst_offset = mas.offset + 1;
-    const copy_size = mas.end - offset_end + 1;
+  mas.offset = offset;
+  if (offset < node_pivots) dst_pivots[offset] = mas.last;
+  dst_slots[offset] = wr_mas.entry;
+  const end = mas.end;
+  if (offset_end <= end) {
+    const dst_offset = offset + 1;
+    const copy_size = end - offset_end + 1;
     for (let i = 0; i < copy_size; i++) {
       dst_slots[dst_offset + i] = src_slots[offset_end + i];
     }
@@ -2198,21 +2316,69 @@ function mas_wr_node_store(wr_mas: MaWrState, new_end: number): void {
     if (new_end < node_pivots) dst_pivots[new_end] = mas.max;
   }
   mas_leaf_set_meta(newnode, maple_leaf_64, new_end);
-  if (in_rcu) {
-    mas.node = newnode;
-    mas_replace_node(mas, old);
-  } else {
-    // memcpy(wr_mas->node, newnode, sizeof(struct maple_node))
-    const s = old.slot;
-    const p = old.pivot;
-    for (let i = 0; i < 15; i++) p[i] = dst_pivots[i];
-    for (let i = 0; i < 16; i++) s[i] = dst_slots[i];
-    const g = old.gap;
-    const ng = newnode.gap;
-    for (let i = 0; i < 10; i++) g[i] = ng[i];
-    old.meta_end = newnode.meta_end;
-    old.meta_gap = newnode.meta_gap;
+  mas.node = newnode;
+  mas_replace_node(mas, old);
+  mas_update_gap(mas);
+  mas.end = new_end;
+}
+
+// mas_wr_node_store() outside RCU mode. The kernel builds the node in an
+// on-stack copy (zeroed, then filled like the RCU case) and copies it over
+// the old one; this computes the same result in place: the unchanged prefix
+// stays, the tail moves, the new range is written, the rest is zeroed.
+function mas_wr_node_store_inplace(
+  wr_mas: MaWrState,
+  new_end: number,
+  offset_end: number,
+): void {
+  const mas = wr_mas.mas;
+  const node_pivots = mt_pivots[wr_mas.type];
+  const node = mas.node!;
+  const pivots = node.pivot;
+  const slots = node.slot;
+  let offset = mas.offset;
+  const split_first = wr_mas.r_min < mas.index;
+  const offset_final = split_first ? offset + 1 : offset;
+  const end = mas.end;
+  const tail = offset_end <= end;
+  let hi_slot = offset_final;
+  let hi_piv = offset_final < node_pivots ? offset_final : offset_final - 1;
+  if (tail) {
+    const dst_offset = offset_final + 1;
+    const copy_size = end - offset_end + 1;
+    if (dst_offset > offset_end) {
+      for (let i = copy_size - 1; i >= 0; i--) {
+        slots[dst_offset + i] = slots[offset_end + i];
+      }
+      for (let i = copy_size - 2; i >= 0; i--) {
+        pivots[dst_offset + i] = pivots[offset_end + i];
+      }
+    } else if (dst_offset < offset_end) {
+      for (let i = 0; i < copy_size; i++) {
+        slots[dst_offset + i] = slots[offset_end + i];
+      }
+      for (let i = 0; i < copy_size - 1; i++) {
+        pivots[dst_offset + i] = pivots[offset_end + i];
+      }
+    }
+    hi_slot = offset_final + copy_size;
+    if (copy_size > 1) hi_piv = offset_final + copy_size - 1;
   }
+  if (split_first) {
+    slots[offset] = wr_mas.content;
+    pivots[offset++] = mas.index - 1;
+  }
+  mas.offset = offset;
+  if (offset < node_pivots) pivots[offset] = mas.last;
+  slots[offset] = wr_mas.entry;
+  for (let i = hi_slot + 1; i < 16; i++) slots[i] = null;
+  for (let i = hi_piv + 1; i < 15; i++) pivots[i] = 0;
+  if (tail && new_end < node_pivots) pivots[new_end] = mas.max;
+  const gaps = node.gap;
+  for (let i = 0; i < 10; i++) gaps[i] = 0;
+  // mas_leaf_set_meta() on the zeroed copy
+  node.meta_end = new_end < mt_slots[maple_leaf_64] - 1 ? new_end : 0;
+  node.meta_gap = 0;
   mas_update_gap(mas);
   mas.end = new_end;
 }
@@ -2711,26 +2877,32 @@ function mas_next_entry(mas: MaState, limit: number): unknown {
 
 let rev_gap_max = 0;
 
-// mas_rev_awalk()
+// mas_rev_awalk(), with mas_safe_min() and mas_safe_pivot() inlined.
 function mas_rev_awalk(mas: MaState, size: number): boolean {
-  if (mas_is_err(mas)) return true;
+  if (mas.status === ma_error) return true;
   const node = mas.node!;
   const type = node.type;
   const pivots = node.pivot;
   const slots = node.slot;
   const gaps = type === maple_arange_64 ? node.gap : null;
+  const mas_min = mas.min;
+  const index = mas.index;
+  const last = mas.last;
   let offset = mas.offset;
-  let min = mas_safe_min(mas, pivots, offset);
+  let min = offset ? pivots[offset - 1] + 1 : mas_min;
   let gap = 0;
-  while (mas.last < min) min = mas_safe_min(mas, pivots, --offset);
-  let max = mas_safe_pivot(mas, pivots, offset, type);
+  while (last < min) {
+    --offset;
+    min = offset ? pivots[offset - 1] + 1 : mas_min;
+  }
+  let max = offset >= mt_pivots[type] ? mas.max : pivots[offset];
   let ascend = false;
-  while (mas.index <= max) {
+  while (index <= max) {
     gap = 0;
     if (gaps !== null) gap = gaps[offset];
     else if (slots[offset] === null) gap = max - min + 1;
     if (gap) {
-      if (size <= gap && size <= mas.last - min + 1) break;
+      if (size <= gap && size <= last - min + 1) break;
       if (gaps === null) {
         if (offset < 2) {
           ascend = true;
@@ -2738,7 +2910,7 @@ function mas_rev_awalk(mas: MaState, size: number): boolean {
         }
         offset -= 2;
         max = pivots[offset];
-        min = mas_safe_min(mas, pivots, offset);
+        min = offset ? pivots[offset - 1] + 1 : mas_min;
         continue;
       }
     }
@@ -2748,7 +2920,7 @@ function mas_rev_awalk(mas: MaState, size: number): boolean {
     }
     offset--;
     max = min - 1;
-    min = mas_safe_min(mas, pivots, offset);
+    min = offset ? pivots[offset - 1] + 1 : mas_min;
   }
   if (ascend) {
     if (!mte_is_root(node)) return false;
@@ -2821,7 +2993,18 @@ function mas_anode_descend(mas: MaState, size: number): boolean {
 
 /** `mas_walk(mas)`: the entry at `mas->index`; sets index/last to its range. */
 export function mas_walk(mas: MaState): unknown {
-  if (!mas_is_active(mas) || !mas_is_start(mas)) mas.status = ma_start;
+  mas.status = ma_start; // !mas_is_active() || !mas_is_start() always holds
+  const root = mas.tree.ma_root;
+  if (root instanceof MapleNode) {
+    // mas_start() + mtree_range_walk()
+    mas.min = 0;
+    mas.max = ULONG_MAX;
+    mas.depth = 1;
+    mas.status = ma_active;
+    mas.node = root;
+    mas.offset = 0;
+    return mtree_range_walk(mas);
+  }
   const entry = mas_state_walk(mas);
   if (mas_is_none(mas)) {
     mas.index = 0;
@@ -3145,8 +3328,38 @@ function mas_next_setup(mas: MaState, max: number): boolean {
 }
 let setup_entry: unknown = null;
 
+/**
+ * The fast case of `mas_next_slot(mas, max, false)` on an active state whose
+ * node lies below `max` (so that nothing can overflow): the next non-NULL
+ * entry in the node, with the state updated as mas_next_slot() would, or
+ * `undefined` (state untouched) when the rest of the node is empty.
+ */
+function mas_next_in_node(mas: MaState): unknown {
+  const node = mas.node!;
+  const pivots = node.pivot;
+  const slots = node.slot;
+  const end = mas.end;
+  let offset = mas.offset;
+  while (offset < end) {
+    const index = pivots[offset] + 1;
+    const entry = slots[++offset];
+    if (entry !== null) {
+      mas.index = index;
+      mas.offset = offset;
+      mas.last = offset < end ? pivots[offset] : mas.max;
+      setup_entry = null;
+      return entry;
+    }
+  }
+  return undefined;
+}
+
 /** `mas_next(mas, max)`: the next non-NULL entry up to `max`. */
 export function mas_next(mas: MaState, max: number): unknown {
+  if (mas.status === ma_active && mas.max < max && mas.last < max) {
+    const entry = mas_next_in_node(mas);
+    if (entry !== undefined) return entry;
+  }
   if (mas_next_setup(mas, max)) return setup_entry;
   return mas_next_slot(mas, max, false);
 }
@@ -3293,6 +3506,10 @@ function mas_find_setup(mas: MaState, max: number): boolean {
 
 /** `mas_find(mas, max)`: the entry at index or the next one up to `max`. */
 export function mas_find(mas: MaState, max: number): unknown {
+  if (mas.status === ma_active && mas.max < max && mas.last < max) {
+    const entry = mas_next_in_node(mas);
+    if (entry !== undefined) return entry;
+  }
   if (mas_find_setup(mas, max)) return setup_entry;
   const entry = mas_next_slot(mas, max, false);
   mas.status = ma_active; // Ignore overflow
@@ -3639,8 +3856,24 @@ export function mtree_destroy(mt: MapleTree): void {
  * starting at or below `max`; sets `*index` to the entry's last + 1.
  */
 export function mt_find(mt: MapleTree, index: ULongPtr, max: number): unknown {
-  const mas = new MaState(mt, index.value, index.value);
   if (index.value > max) return null;
+  // MA_STATE(mas, mt, *index, *index) on a reused state: a read never
+  // allocates, so the allocation list stays empty.
+  const mas = FIND_MAS;
+  mas.tree = mt;
+  mas.index = mas.last = index.value;
+  mas.node = null;
+  mas.min = 0;
+  mas.max = ULONG_MAX;
+  mas.alloc_req = 0;
+  mas.status = ma_start;
+  mas.depth = 0;
+  mas.offset = 0;
+  mas.mas_flags = 0;
+  mas.end = 0;
+  mas.store_type = wr_invalid;
+  mas.err = 0;
+  mas.node_request = 0;
   let entry = mas_state_walk(mas);
   if (entry === XA_ZERO_ENTRY) entry = null;
   if (entry === null) {
@@ -3653,8 +3886,10 @@ export function mt_find(mt: MapleTree, index: ULongPtr, max: number): unknown {
   if (entry !== null) {
     index.value = mas.last === ULONG_MAX ? 0 : mas.last + 1;
   }
+  mas.node = null;
   return entry;
 }
+const FIND_MAS = new MaState(new MapleTree());
 
 /** `mt_find_after(mt, &index, max)`. */
 export function mt_find_after(

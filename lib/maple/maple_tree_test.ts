@@ -14,6 +14,7 @@ import {
 import {
   __mt_destroy,
   MA_STATE,
+  maple_range_64,
   type MapleNode,
   MapleTree,
   mas_allocated,
@@ -35,6 +36,7 @@ import {
   mt_node_stats,
   mt_nr_allocated,
   mt_set_external_lock,
+  mt_set_in_rcu,
   mt_validate,
   mt_validate_report,
   mtree_alloc_range,
@@ -92,6 +94,40 @@ Deno.test("sequential insert node counts match 6.12 (73 / 76)", () => {
     assert.deepEqual(mt_validate_report(mt), []);
     __mt_destroy(mt);
     assert.equal(mt_nr_allocated(), before);
+  }
+});
+
+Deno.test("node arrays keep their fixed sizes (15 pivots, 16 slots, 10 gaps)", () => {
+  // Splits, rebalances, spanning and node stores, in and out of RCU mode:
+  // no write may grow a node's arrays (a grown array is a slower, bigger
+  // array that no longer matches struct maple_node).
+  for (const flags of [0, MT_FLAGS_ALLOC_RANGE]) {
+    for (const rcu of [false, true]) {
+      const mt = new MapleTree(flags);
+      if (rcu) mt_set_in_rcu(mt);
+      for (let i = 0; i < 2000; i++) {
+        mtree_store_range(mt, 3 * i, 3 * i + 1, i + 1, GFP_KERNEL);
+      }
+      for (let i = 0; i < 2000; i += 7) {
+        mtree_store_range(mt, 3 * i, 3 * i + 7, null, GFP_KERNEL);
+      }
+      for (let i = 0; i < 2000; i += 5) mtree_erase(mt, 3 * i);
+      const sizes = new Set<string>();
+      const visit = (n: MapleNode): void => {
+        sizes.add(`${n.pivot.length}/${n.slot.length}/${n.gap.length}`);
+        if (n.type < maple_range_64) return;
+        for (const c of n.slot) {
+          // Live children only (slots past the end may hold stale nodes).
+          if (c !== null && (c as MapleNode).parent === n) {
+            visit(c as MapleNode);
+          }
+        }
+      };
+      visit(mt.ma_root as MapleNode);
+      assert.deepEqual([...sizes], ["15/16/10"], `flags ${flags} rcu ${rcu}`);
+      assert.deepEqual(mt_validate_report(mt), []);
+      __mt_destroy(mt);
+    }
   }
 });
 
