@@ -3,9 +3,9 @@
  * Medians of `Deno.bench` benchmarks. `deno bench` reports the mean, min
  * and percentiles from p75 up, not the median; this runner loads a bench
  * file with `Deno.bench` replaced by a collector, then times each
- * benchmark itself: after a warm-up, {@link SAMPLES} samples of enough
- * calls to last about 2 ms each, and prints the median time per call (and
- * per operation when the name says `(xN ...)`).
+ * benchmark itself: after a 300 ms warm-up, {@link SAMPLES} samples of
+ * enough calls to last about 5 ms each, and prints the median time per call (and
+ * per operation when the name says `xN`, e.g. `(x100 pairs)`).
  *
  *     deno task bench:median lib/iova/iova_bench.ts [--filter TEXT] [--json]
  *
@@ -15,7 +15,9 @@ import { parseArgs } from "node:util";
 
 /** Samples per benchmark. */
 const SAMPLES = 31;
-const SAMPLE_MS = 2;
+const SAMPLE_MS = 5;
+/** Warm-up before sampling, so that V8 has optimised the code. */
+const WARMUP_MS = 300;
 
 interface Registered {
   name: string;
@@ -31,7 +33,7 @@ export interface MedianResult {
   group: string;
   /** Median ns per call of the bench function. */
   median_ns: number;
-  /** Median ns per operation (per call / N for names with `(xN`). */
+  /** Median ns per operation (per call / N for names with `xN`). */
   per_op_ns: number;
   /** Fastest sample, ns per call. */
   min_ns: number;
@@ -39,15 +41,19 @@ export interface MedianResult {
 
 function collect(): Registered[] {
   const out: Registered[] = [];
+  // Deno.bench(fn) | (name, fn) | (opts, fn) | (name, opts, fn) | (def)
   // deno-lint-ignore no-explicit-any
-  (Deno as any).bench = (a: any, b?: any) => {
-    const def = typeof a === "function"
-      ? { name: a.name, fn: a }
-      : typeof b === "function"
-      ? { ...(typeof a === "string" ? { name: a } : a), fn: b }
-      : a;
-    if (def.ignore) return;
-    out.push({ name: def.name, group: def.group ?? "", fn: def.fn });
+  (Deno as any).bench = (...args: any[]) => {
+    const fn = args.find((a) => typeof a === "function");
+    let def = {} as { name?: string; group?: string; ignore?: boolean };
+    for (const a of args) {
+      if (typeof a === "string") def = { ...def, name: a };
+      else if (typeof a === "object" && a !== null) def = { ...def, ...a };
+    }
+    // deno-lint-ignore no-explicit-any
+    const run = fn ?? (def as any).fn;
+    if (def.ignore || typeof run !== "function") return;
+    out.push({ name: def.name ?? run.name, group: def.group ?? "", fn: run });
   };
   return out;
 }
@@ -66,7 +72,7 @@ export function measure(fn: () => void): { median: number; min: number } {
     calls *= 2;
     t = timeCalls(fn, calls);
   }
-  timeCalls(fn, calls); // warm-up at the final batch size
+  for (let spent = 0; spent < WARMUP_MS * 1e6;) spent += timeCalls(fn, calls);
   const samples: number[] = [];
   for (let i = 0; i < SAMPLES; i++) samples.push(timeCalls(fn, calls) / calls);
   samples.sort((x, y) => x - y);
@@ -98,7 +104,7 @@ async function main(): Promise<void> {
     for (const b of registered) {
       if (values.filter && !b.name.includes(values.filter)) continue;
       const { median, min } = measure(b.fn);
-      const m = /\(x(\d+)/.exec(b.name);
+      const m = /(?:^|[\s(])x(\d+)\b/.exec(b.name);
       const per = m ? median / Number(m[1]) : median;
       results.push({
         name: b.name,
