@@ -19,7 +19,7 @@ import {
   kunit_info,
   type KunitGenerateParams,
 } from "../lib/kunit/mod.ts";
-import { PAGE_SHIFT, PAGE_SIZE } from "../lib/kernel/mod.ts";
+import { PAGE_SIZE } from "../lib/kernel/mod.ts";
 import { KUNIT_EXPECT_EQ } from "../lib/kunit/mod.ts";
 import { mt_nr_allocated } from "../lib/maple/mod.ts";
 import {
@@ -39,14 +39,6 @@ import {
 /** Every variant as a case parameter, described by its name. */
 export const IOVA_VARIANT_PARAMS: KunitGenerateParams<IovaVariant> =
   KUNIT_ARRAY_PARAM(IOVA_VARIANTS, (v) => v);
-
-/**
- * `DMA_BIT_MASK(bits) >> PAGE_SHIFT`, computed in pfns: the mask itself is
- * wider than the lab's 2^53 numbers for bits > 53, its pfn is not.
- */
-export function dma_limit_pfn(bits: number): number {
-  return 2 ** (bits - PAGE_SHIFT) - 1;
-}
 
 /**
  * The entry of `table` for the case's variant, logged as

@@ -38,6 +38,7 @@ import {
   kunit_test_suite,
 } from "../lib/kunit/mod.ts";
 import {
+  dma_bit_mask_pfn,
   GFP_KERNEL,
   ktime_get,
   PAGE_SHIFT,
@@ -67,15 +68,12 @@ import {
 const TEST_GRANULE = PAGE_SIZE;
 // DMA_BIT_MASK(n) >> PAGE_SHIFT, computed in pfns: DMA_BIT_MASK(56) is wider
 // than the lab's 2^53 numbers, its pfn is not.
-function dma_limit_pfn(bits: number): number {
-  return 2 ** (bits - PAGE_SHIFT) - 1;
-}
 /** Highest pfn that fits in 32 bits — triggers the bounded alloc path. */
-const TEST_LIMIT_32BIT = dma_limit_pfn(32);
+const TEST_LIMIT_32BIT = dma_bit_mask_pfn(32, PAGE_SHIFT);
 /** 33-bit limit — exercises non-power-of-two DMA boundaries. */
-const TEST_LIMIT_33BIT = dma_limit_pfn(33);
+const TEST_LIMIT_33BIT = dma_bit_mask_pfn(33, PAGE_SHIFT);
 /** 56-bit limit — typical server IOMMU address width. */
-const TEST_LIMIT_56BIT = dma_limit_pfn(56);
+const TEST_LIMIT_56BIT = dma_bit_mask_pfn(56, PAGE_SHIFT);
 /** A 64-bit-ish limit well above dma_32bit_pfn. */
 const TEST_LIMIT_64BIT = 2 ** 36 / 2 ** PAGE_SHIFT;
 /**

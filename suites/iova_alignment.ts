@@ -26,7 +26,12 @@ import {
   KUNIT_EXPECT_TRUE,
   kunit_test_suite,
 } from "../lib/kunit/mod.ts";
-import { ALIGN_DOWN, roundup_pow_of_two } from "../lib/kernel/mod.ts";
+import {
+  ALIGN_DOWN,
+  dma_bit_mask_pfn,
+  PAGE_SHIFT,
+  roundup_pow_of_two,
+} from "../lib/kernel/mod.ts";
 import {
   __free_iova,
   alloc_iova,
@@ -39,7 +44,6 @@ import {
   reserve_iova,
 } from "../lib/iova/mod.ts";
 import {
-  dma_limit_pfn,
   iova_test_domain,
   iova_test_exit,
   iova_test_init,
@@ -48,8 +52,8 @@ import {
   variant_expect,
 } from "./_iova_test_util.ts";
 
-const LIMIT_32BIT = dma_limit_pfn(32);
-const LIMIT_36BIT = dma_limit_pfn(36);
+const LIMIT_32BIT = dma_bit_mask_pfn(32, PAGE_SHIFT);
+const LIMIT_36BIT = dma_bit_mask_pfn(36, PAGE_SHIFT);
 const MAX_SIZE = 4096;
 
 function lo_of(iova: Iova | null): number | null {

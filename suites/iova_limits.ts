@@ -33,8 +33,10 @@ import {
 } from "../lib/kunit/mod.ts";
 import {
   ALIGN,
+  dma_bit_mask_pfn,
   fault_arm,
   fault_disarm,
+  PAGE_SHIFT,
   ULONG_MAX,
 } from "../lib/kernel/mod.ts";
 import {
@@ -48,7 +50,6 @@ import {
   reserve_iova,
 } from "../lib/iova/mod.ts";
 import {
-  dma_limit_pfn,
   iova_test_domain,
   iova_test_exit,
   iova_test_init,
@@ -57,9 +58,9 @@ import {
   variant_expect,
 } from "./_iova_test_util.ts";
 
-const LIMIT_32BIT = dma_limit_pfn(32);
-const LIMIT_36BIT = dma_limit_pfn(36);
-const LIMIT_56BIT = dma_limit_pfn(56);
+const LIMIT_32BIT = dma_bit_mask_pfn(32, PAGE_SHIFT);
+const LIMIT_36BIT = dma_bit_mask_pfn(36, PAGE_SHIFT);
+const LIMIT_56BIT = dma_bit_mask_pfn(56, PAGE_SHIFT);
 const DMA_32BIT_PFN = LIMIT_32BIT + 1;
 const LIMIT_BITS = [32, 33, 36, 56, 64];
 
@@ -79,7 +80,7 @@ function lo_of(iova: Iova | null): number | null {
 function test_dma_limits(test: Kunit): void {
   const iovad = iovad_of(test);
   for (const bits of LIMIT_BITS) {
-    const limit = dma_limit_pfn(bits);
+    const limit = dma_bit_mask_pfn(bits, PAGE_SHIFT);
     const d = iova_test_domain(test, 1);
     const a = alloc_iova(d, 1, limit, false);
     KUNIT_ASSERT_NOT_NULL(test, a);
@@ -88,24 +89,26 @@ function test_dma_limits(test: Kunit): void {
     KUNIT_EXPECT_EQ_MSG(test, lo_of(b), limit - 31, `${bits}-bit aligned`);
   }
   const L32 = LIMIT_32BIT;
-  const L33 = dma_limit_pfn(33);
+  const L33 = dma_bit_mask_pfn(33, PAGE_SHIFT);
   const want1 = variant_expect(test, "shared domain: size-1 pfn_lo", {
     "rbtree-6.12": [L32, L33, L33 - 1, L33 - 2, L33 - 3],
-    "maple-v3": LIMIT_BITS.map(dma_limit_pfn),
-    "maple-v4": LIMIT_BITS.map(dma_limit_pfn),
+    "maple-v3": LIMIT_BITS.map((b) => dma_bit_mask_pfn(b, PAGE_SHIFT)),
+    "maple-v4": LIMIT_BITS.map((b) => dma_bit_mask_pfn(b, PAGE_SHIFT)),
   });
   const got1 = LIMIT_BITS.map((bits) =>
-    lo_of(alloc_iova(iovad, 1, dma_limit_pfn(bits), false))
+    lo_of(alloc_iova(iovad, 1, dma_bit_mask_pfn(bits, PAGE_SHIFT), false))
   );
   KUNIT_EXPECT_EQ(test, JSON.stringify(got1), JSON.stringify(want1));
-  const maple = LIMIT_BITS.map((bits) => dma_limit_pfn(bits) - 31);
+  const maple = LIMIT_BITS.map((bits) =>
+    dma_bit_mask_pfn(bits, PAGE_SHIFT) - 31
+  );
   const want16 = variant_expect(test, "shared domain: aligned size-16", {
     "rbtree-6.12": [L32 - 31, L33 - 31, L33 - 47, L33 - 63, L33 - 79],
     "maple-v3": maple,
     "maple-v4": maple,
   });
   const got16 = LIMIT_BITS.map((bits) =>
-    lo_of(alloc_iova(iovad, 16, dma_limit_pfn(bits), true))
+    lo_of(alloc_iova(iovad, 16, dma_bit_mask_pfn(bits, PAGE_SHIFT), true))
   );
   KUNIT_EXPECT_EQ(test, JSON.stringify(got16), JSON.stringify(want16));
   const d = iova_test_domain(test, 1);
@@ -113,7 +116,7 @@ function test_dma_limits(test: Kunit): void {
     KUNIT_ASSERT_NOT_NULL(test, alloc_iova(d, 1, LIMIT_36BIT, true));
   }
   for (const bits of LIMIT_BITS) {
-    const limit = dma_limit_pfn(bits);
+    const limit = dma_bit_mask_pfn(bits, PAGE_SHIFT);
     const a = alloc_iova(d, 1, limit, true);
     KUNIT_ASSERT_NOT_NULL(test, a);
     KUNIT_EXPECT_LE(test, a.pfn_hi, limit);

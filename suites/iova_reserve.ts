@@ -36,12 +36,14 @@ import {
   kunit_test_suite,
 } from "../lib/kunit/mod.ts";
 import {
+  dma_bit_mask_pfn,
   fault_arm,
   fault_disarm,
   kasan_check,
   kasan_is_poisoned,
   kernel_capture_reports,
   type KernelReport,
+  PAGE_SHIFT,
   spin_lock_irqsave,
   spin_unlock_irqrestore,
   warn_count,
@@ -59,7 +61,6 @@ import {
   reserve_iova,
 } from "../lib/iova/mod.ts";
 import {
-  dma_limit_pfn,
   iova_test_domain,
   iova_test_exit,
   iova_test_init,
@@ -68,7 +69,7 @@ import {
   variant_expect,
 } from "./_iova_test_util.ts";
 
-const LIMIT_32BIT = dma_limit_pfn(32);
+const LIMIT_32BIT = dma_bit_mask_pfn(32, PAGE_SHIFT);
 
 type Range = [number, number];
 

@@ -61,6 +61,7 @@ import {
 } from "./iova_domain.ts";
 import { Iova } from "./iova_h.ts";
 import type { IovaOps } from "./_ops.ts";
+import { iova_verify_entry } from "./_verify.ts";
 
 /**
  * `IOVA_DEFERRED` (maple-v4): the private marker a failed erase leaves in
@@ -235,20 +236,11 @@ function verify(iovad: IovaDomain): boolean {
     kasan_check(iova, "iova_domain_verify_invariants");
     if (mas.index !== iova.pfn_lo || mas.last !== iova.pfn_hi) {
       pr_err(
-        `iova: maple range [${mas.index}, ${mas.last}] != iova [${iova.pfn_lo}, ${iova.pfn_hi}]\n`,
+        `iova_verify: maple index [${mas.index},${mas.last}] != iova [${iova.pfn_lo},${iova.pfn_hi}]\n`,
       );
       ok = false;
     }
-    if (iova.pfn_lo > iova.pfn_hi) {
-      pr_err(`iova: pfn_lo ${iova.pfn_lo} > pfn_hi ${iova.pfn_hi}\n`);
-      ok = false;
-    }
-    if (prev !== null && prev.pfn_hi >= iova.pfn_lo) {
-      pr_err(
-        `iova: [${iova.pfn_lo}, ${iova.pfn_hi}] overlaps [${prev.pfn_lo}, ${prev.pfn_hi}]\n`,
-      );
-      ok = false;
-    }
+    if (!iova_verify_entry(prev, iova)) ok = false;
     prev = iova;
   });
   spin_unlock_irqrestore(iovad.iova_lock, flags);

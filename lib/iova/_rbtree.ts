@@ -39,6 +39,7 @@ import {
 } from "./iova_domain.ts";
 import type { Iova } from "./iova_h.ts";
 import type { IovaOps } from "./_ops.ts";
+import { iova_verify_entry } from "./_verify.ts";
 
 /** `to_iova(node)`: the node is the struct (Iova extends RbNode). */
 function to_iova(node: RbNode): Iova {
@@ -274,16 +275,7 @@ function verify(iovad: IovaDomain): boolean {
   let prev: Iova | null = null;
   for (let node = rb_first(iovad.rbroot); node; node = rb_next(node)) {
     const iova = to_iova(node);
-    if (iova.pfn_lo > iova.pfn_hi) {
-      pr_err(`iova: [${iova.pfn_lo}, ${iova.pfn_hi}] has pfn_lo > pfn_hi\n`);
-      ok = false;
-    }
-    if (prev !== null && prev.pfn_hi >= iova.pfn_lo) {
-      pr_err(
-        `iova: [${iova.pfn_lo}, ${iova.pfn_hi}] overlaps [${prev.pfn_lo}, ${prev.pfn_hi}]\n`,
-      );
-      ok = false;
-    }
+    if (!iova_verify_entry(prev, iova)) ok = false;
     prev = iova;
   }
   if (prev !== iovad.anchor) {

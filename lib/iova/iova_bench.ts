@@ -17,7 +17,7 @@
  *
  * @module
  */
-import { kasan_enable, PAGE_SIZE } from "../kernel/mod.ts";
+import { kasan_enable, PAGE_SIZE, Xoshiro128 } from "../kernel/mod.ts";
 import {
   __free_iova,
   alloc_iova,
@@ -54,15 +54,8 @@ function fill(iovad: IovaDomain, n: number): Iova[] {
   return out;
 }
 
-let s = 0x9e3779b9;
-function rnd(n: number): number {
-  s ^= s << 13;
-  s >>>= 0;
-  s ^= s >>> 17;
-  s ^= s << 5;
-  s >>>= 0;
-  return s % n;
-}
+const rng = new Xoshiro128(0x9e3779b9);
+const rnd = (n: number): number => rng.below(n);
 
 for (const variant of IOVA_VARIANTS) {
   const iovad = domain(variant);

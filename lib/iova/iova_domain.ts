@@ -161,10 +161,7 @@ export function iova_cache_users(): number {
   return cacheUsers;
 }
 
-/**
- * Creates the caches on the first user (called by `iova_cache_get()` after
- * it registered nothing yet); returns false if a cache could not be made.
- */
+/** Creates the caches (the first `iova_cache_get()`). */
 export function iova_caches_create(magazine_ctor: () => object): void {
   for (const v of IOVA_VARIANTS) {
     iovaCaches.set(

@@ -74,6 +74,19 @@ export function DMA_BIT_MASK(n: number): number {
   return n >= 53 ? ULONG_MAX : 2 ** n - 1;
 }
 
+/**
+ * `DMA_BIT_MASK(bits) >> shift`: the highest pfn below a DMA mask, computed
+ * in pfns so that it stays exact where the mask itself is wider than the
+ * lab's 2^53 numbers (`dma_bit_mask_pfn(56, PAGE_SHIFT)` is 2^44 - 1).
+ */
+export function dma_bit_mask_pfn(bits: number, shift: number): number {
+  checkBitIndex("dma_bit_mask_pfn", bits, 64);
+  checkBitIndex("dma_bit_mask_pfn", shift, 52);
+  if (bits <= shift) return 0;
+  checkBitIndex("dma_bit_mask_pfn", bits - shift, 53);
+  return 2 ** (bits - shift) - 1;
+}
+
 /** `fls_long(x)`: 1-based index of the most significant set bit; 0 for 0. */
 export function fls_long(x: number): number {
   if (x >= TWO32) return 64 - Math.clz32(Math.floor(x / TWO32));

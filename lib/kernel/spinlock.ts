@@ -89,6 +89,11 @@ export function spin_trylock(lock: SpinLock): boolean {
 
 /** `spin_unlock(lock)`. */
 export function spin_unlock(lock: SpinLock): void {
+  if (release(lock)) spinDepth--;
+}
+
+// Marks `lock` released (false, with a report, if it was not held).
+function release(lock: SpinLock | Mutex): boolean {
   if (!lock.locked) {
     kernel_report({
       kind: "bad-unlock-balance",
@@ -97,16 +102,16 @@ export function spin_unlock(lock: SpinLock): void {
       details: [],
       object: lock,
     });
-    return;
+    return false;
   }
   lock.locked = false;
-  spinDepth--;
   // Locks are almost always released in LIFO order: pop without a search.
   if (held[held.length - 1] === lock) held.pop();
   else {
     const i = held.lastIndexOf(lock);
     if (i >= 0) held.splice(i, 1);
   }
+  return true;
 }
 
 /** `spin_lock_irqsave(lock, flags)`: returns the saved flags. */
@@ -270,19 +275,7 @@ export function mutex_trylock(lock: Mutex): number {
 
 /** `mutex_unlock(lock)`. */
 export function mutex_unlock(lock: Mutex): void {
-  if (!lock.locked) {
-    kernel_report({
-      kind: "bad-unlock-balance",
-      message: `bad unlock balance detected: ${lock.name} is not held`,
-      site: kernel_caller_site(),
-      details: [],
-      object: lock,
-    });
-    return;
-  }
-  lock.locked = false;
-  const i = held.lastIndexOf(lock);
-  if (i >= 0) held.splice(i, 1);
+  release(lock);
 }
 
 /** `mutex_is_locked(lock)`. */

@@ -7,6 +7,7 @@ import {
   type KtapTest,
   parse_ktap,
 } from "./ktap_parser.ts";
+import { Xoshiro128 } from "../kernel/random.ts";
 import { render_report } from "./ktap_report.ts";
 import { to_kunit_json } from "./kunit_json.ts";
 import { locateKunitPy, runKunitPyParse } from "./kunit_py.ts";
@@ -115,7 +116,8 @@ if (!where.ok) {
   Deno.test("kunit.py oracle: agrees on seeded random KTAP", async () => {
     const seed = Number(Deno.env.get("KUNIT_PY_FUZZ_SEED") ?? 0x1badb002);
     const cases = Number(Deno.env.get("KUNIT_PY_FUZZ_CASES") ?? 30);
-    const rng = xorshift32(seed);
+    const gen = new Xoshiro128(seed >>> 0);
+    const rng = (n: number): number => gen.below(n);
     for (let i = 0; i < cases; i++) {
       const ktap = randomKtap(rng);
       try {
@@ -130,18 +132,6 @@ if (!where.ok) {
 
 // ---------------------------------------------------------------------------
 // A seeded generator of plausible and damaged KUnit KTAP.
-
-function xorshift32(seed: number): (n: number) => number {
-  let x = seed >>> 0 || 1;
-  return (n: number) => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x % n;
-  };
-}
 
 function randomKtap(r: (n: number) => number): string {
   const lines: string[] = [];

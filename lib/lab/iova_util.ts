@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { PAGE_SHIFT, PAGE_SIZE, ULONG_MAX } from "../kernel/mod.ts";
+import { PAGE_SIZE, ULONG_MAX } from "../kernel/mod.ts";
 import { MA_STATE, mas_find } from "../maple/mod.ts";
 import {
   init_iova_domain,
@@ -16,17 +16,6 @@ import {
   IovaDomain,
   type IovaVariant,
 } from "../iova/mod.ts";
-
-/**
- * The inclusive limit pfn of a `bits`-bit DMA mask with 4 KiB pages
- * (`DMA_BIT_MASK(bits) >> PAGE_SHIFT`), exact up to 64 bits.
- */
-export function limitPfnForBits(bits: number): number {
-  if (!Number.isInteger(bits) || bits <= PAGE_SHIFT || bits > 64) {
-    throw new RangeError(`bits must be an integer in [13, 64], got ${bits}`);
-  }
-  return 2 ** (bits - PAGE_SHIFT) - 1;
-}
 
 /** Options of {@link createIovaDomain}. */
 export interface CreateIovaDomainOptions {

@@ -12,15 +12,7 @@ import {
   holesHaveAlignedFit,
   iovaDeferredRanges,
   iovaFreeHoles,
-  limitPfnForBits,
 } from "./iova_util.ts";
-
-Deno.test("limitPfnForBits", () => {
-  assert.equal(limitPfnForBits(32), 2 ** 20 - 1);
-  assert.equal(limitPfnForBits(64), 2 ** 52 - 1);
-  assert.throws(() => limitPfnForBits(65), RangeError);
-  assert.throws(() => limitPfnForBits(12), RangeError);
-});
 
 Deno.test("holesHaveAlignedFit", () => {
   const holes = [{ lo: 1, hi: 4 }, { lo: 9, hi: 10 }];

@@ -14,7 +14,12 @@
  */
 import SortedBTree from "sorted-btree";
 const BTree = SortedBTree.default;
-import { GFP_KERNEL, kasan_enable, ULONG_MAX } from "../kernel/mod.ts";
+import {
+  GFP_KERNEL,
+  kasan_enable,
+  ULONG_MAX,
+  Xoshiro128,
+} from "../kernel/mod.ts";
 import {
   MA_STATE,
   MapleTree,
@@ -50,15 +55,8 @@ for (let i = 0; i < N; i++) {
   bt.set(3 * i, { last: 3 * i + 1, value: v });
 }
 
-let s = 0x9e3779b9;
-function rnd(n: number): number {
-  s ^= s << 13;
-  s >>>= 0;
-  s ^= s >>> 17;
-  s ^= s << 5;
-  s >>>= 0;
-  return s % n;
-}
+const rng = new Xoshiro128(0x9e3779b9);
+const rnd = (n: number): number => rng.below(n);
 const idx = new Float64Array(BATCH);
 for (let i = 0; i < BATCH; i++) idx[i] = rnd(3 * N);
 const gapIdx = new Float64Array(BATCH);

@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { dma_bit_mask_pfn, PAGE_SHIFT } from "../../lib/kernel/mod.ts";
 import {
   __free_iova,
   alloc_iova,
@@ -22,7 +23,6 @@ import {
   createIovaDomain,
   type ExperimentContext,
   type ExperimentResult,
-  limitPfnForBits,
   medianNsPerOp,
   type Row,
   runExperiment,
@@ -32,7 +32,7 @@ import {
 /** DMA limits measured, in bits; 32 last so its "first" sees a fresh cached32 node. */
 export const LIMIT_BITS = [33, 48, 56, 32] as const;
 
-const LIMIT_FILL = limitPfnForBits(64);
+const LIMIT_FILL = dma_bit_mask_pfn(64, PAGE_SHIFT);
 
 function pair(iovad: IovaDomain, limit: number): void {
   const a = alloc_iova(iovad, 1, limit, true);
@@ -47,7 +47,9 @@ function warmUp(v: typeof IOVA_VARIANTS[number]): void {
   for (let i = 0; i < 2000; i++) alloc_iova(iovad, 1, LIMIT_FILL, true);
   for (let r = 0; r < 3; r++) {
     for (const bits of LIMIT_BITS) {
-      for (let i = 0; i < 200; i++) pair(iovad, limitPfnForBits(bits));
+      for (let i = 0; i < 200; i++) {
+        pair(iovad, dma_bit_mask_pfn(bits, PAGE_SHIFT));
+      }
     }
   }
   put_iova_domain(iovad);
@@ -79,11 +81,11 @@ export function run(ctx: ExperimentContext): ExperimentResult {
         // above 32 bits leave the rbtree's cached nodes as they found them.
         const first = new Map<number, number>();
         for (const bits of LIMIT_BITS) {
-          const limit = limitPfnForBits(bits);
+          const limit = dma_bit_mask_pfn(bits, PAGE_SHIFT);
           first.set(bits, timeOnceNs(() => pair(iovad, limit)));
         }
         for (const bits of [...LIMIT_BITS].sort((a, b) => a - b)) {
-          const limit = limitPfnForBits(bits);
+          const limit = dma_bit_mask_pfn(bits, PAGE_SHIFT);
           const t = medianNsPerOp(() => pair(iovad, limit), {
             batch,
             repeats,

@@ -8,7 +8,11 @@
  *
  * @module
  */
-import { Xoshiro128 } from "../../lib/kernel/mod.ts";
+import {
+  dma_bit_mask_pfn,
+  PAGE_SHIFT,
+  Xoshiro128,
+} from "../../lib/kernel/mod.ts";
 import { maple_node_cache } from "../../lib/maple/mod.ts";
 import {
   __free_iova,
@@ -26,7 +30,6 @@ import {
   createIovaDomain,
   type ExperimentContext,
   type ExperimentResult,
-  limitPfnForBits,
   type Row,
   runExperiment,
 } from "../../lib/lab/mod.ts";
@@ -40,7 +43,7 @@ export const WORKLOADS = [
 ] as const;
 type Workload = typeof WORKLOADS[number];
 
-const LIMIT_64 = limitPfnForBits(48);
+const LIMIT_64 = dma_bit_mask_pfn(48, PAGE_SHIFT);
 
 /** The commit message's claim for a variant: [low, high] bytes per IOVA. */
 function claim(v: IovaVariant): [number, number] {
