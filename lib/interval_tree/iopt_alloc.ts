@@ -20,12 +20,15 @@ import {
   type ULongPtr,
 } from "../kernel/bits.ts";
 import { PAGE_SIZE } from "../kernel/page_alloc.ts";
+import { kfree, kzalloc } from "../kernel/slab.ts";
+import { GFP_KERNEL } from "../kernel/gfp.ts";
 import {
   EADDRINUSE,
   EBUSY,
   EEXIST,
   EINVAL,
   ENOENT,
+  ENOMEM,
   ENOSPC,
   EOVERFLOW,
 } from "../kernel/errno.ts";
@@ -55,8 +58,20 @@ const HPAGE_SIZE = 2 * 1024 * 1024;
 /** `IOPT_ALLOC_IOVA`: let iopt_map_user_pages() choose the IOVA. */
 export const IOPT_ALLOC_IOVA = 1;
 
+/**
+ * `sizeof(struct iopt_area)` on 6.12 x86-64 (io_pagetable.h): two
+ * `struct interval_tree_node` (rb_node 24 + start, last, __subtree_last
+ * 3 x 8 = 48 each) = 96, `iopt`, `pages`, `storage_domain` pointers 3 x 8
+ * = 120, `page_offset` and `iommu_prot` 2 x 4 = 128, `prevent_access:1` in
+ * one byte = 129, `num_accesses` aligned to 4: 132 + 4 = 136 (a multiple
+ * of 8, no tail padding). `iopt_area_alloc()` kzallocs it: kmalloc-192.
+ */
+export const IOPT_AREA_SIZE = 136;
+
 /** `struct iopt_area`: a mapped range in `area_itree`. */
 export class IoptArea extends IntervalTreeNode {
+  /** The kzalloc'd memory the area's struct stands for (slab accounting). */
+  _mem: Uint8Array | null = null;
   /** The io_pagetable this area is inserted in, or null. */
   iopt: IoPagetable | null = null;
   /** `start_byte % PAGE_SIZE`. */
@@ -294,14 +309,24 @@ export function iopt_map_user_pages(
     rc = iopt_check_iova(iopt, iova.value, length);
     if (rc) return rc;
   }
+  // iopt_area_alloc(): kzalloc(sizeof(*area)), accounted in kmalloc-192
+  const mem = kzalloc(IOPT_AREA_SIZE, GFP_KERNEL);
+  if (mem === null) return -ENOMEM;
   // iopt_insert_area()
   const area = new IoptArea();
+  area._mem = mem;
   area.iommu_prot = iommu_prot;
   area.page_offset = uptr % PAGE_SIZE;
-  if (area.page_offset % iopt.iova_alignment) return -EINVAL;
+  if (area.page_offset % iopt.iova_alignment) {
+    kfree(mem);
+    return -EINVAL;
+  }
   area.start = iova.value;
   area.last = iova.value + length - 1;
-  if (area.last > ULONG_MAX) return -EOVERFLOW;
+  if (area.last > ULONG_MAX) {
+    kfree(mem);
+    return -EOVERFLOW;
+  }
   area.uptr = uptr;
   area.iopt = iopt;
   interval_tree_insert(area, iopt.area_itree);
@@ -352,6 +377,9 @@ function iopt_unmap_iova_range(
     }
     interval_tree_remove(area, iopt.area_itree);
     area.iopt = null;
+    // iopt_abort_area(): kfree(area)
+    kfree(area._mem);
+    area._mem = null;
     unmapped_bytes += area.last - area.start + 1;
   }
   if (unmapped_bytes && rc === -ENOENT && area === null) rc = 0;

@@ -1,5 +1,6 @@
 // Copyright 2026 the iommulab authors. MIT license.
 import type { ULongPtr } from "../kernel/bits.ts";
+import { kmalloc_cache } from "../kernel/slab.ts";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import {
@@ -15,6 +16,7 @@ import {
   IommufdAllocator,
   IoPagetable,
   iopt_alloc_iova,
+  IOPT_AREA_SIZE,
   iopt_check_iova,
   iopt_remove_reserved_iova,
   iopt_reserve_iova,
@@ -179,4 +181,22 @@ Deno.test("iopt_alloc_iova() equals a page-bitmap first-fit oracle (property)", 
     console.error(`iopt_alloc_iova property failed with seed ${seed}`);
     throw e;
   }
+});
+
+Deno.test("IoptArea structs are accounted in kmalloc-192 (136 bytes)", () => {
+  const cache = kmalloc_cache(IOPT_AREA_SIZE)!;
+  assert.equal(cache.size, 192);
+  const before = cache.stats.live_bytes;
+  const a = new IommufdAllocator({ iovaAlignment: 4096 });
+  const iovas = [a.alloc(4096), a.alloc(8192), a.alloc(4096)];
+  assert.equal(cache.stats.live_bytes - before, 3 * 192);
+  assert.equal(a.free(iovas[1]!), 8192);
+  assert.equal(cache.stats.live_bytes - before, 2 * 192);
+  // A failed insert (page_offset not aligned) frees its struct again.
+  assert.equal(a.map(1 << 30, 4096, 1), -EINVAL);
+  assert.equal(cache.stats.live_bytes - before, 2 * 192);
+  const n: ULongPtr = { value: 0 };
+  assert.equal(iopt_unmap_all(a.iopt, n), 0);
+  assert.equal(n.value, 8192);
+  assert.equal(cache.stats.live_bytes - before, 0);
 });

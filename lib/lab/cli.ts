@@ -1,7 +1,8 @@
 // Copyright 2026 the iommulab authors. MIT license.
 /**
  * Command-line options shared by every experiment script: `--quick`,
- * `--json`, `--svg FILE`, `--seed N`, `--help`.
+ * `--json`, `--svg FILE`, `--seed N`, `--help`, plus string options a
+ * script declares itself (e.g. `--trace FILE`).
  *
  * @module
  */
@@ -19,6 +20,16 @@ export interface ExperimentArgs {
   seed: number;
   /** `--help` was given. */
   help: boolean;
+  /** Values of the script's own string options (absent when not given). */
+  extra: Record<string, string>;
+}
+
+/** A string option of one script (`--name VALUE`). */
+export interface ExtraOption {
+  /** Placeholder in the usage line (default `VALUE`). */
+  valueName?: string;
+  /** One line for the usage text. */
+  description: string;
 }
 
 /** Bad command-line arguments: the driver prints the message and usage, exits 2. */
@@ -34,7 +45,11 @@ export class UsageError extends Error {
 export interface ParseExperimentArgsOptions {
   /** Seed used when `--seed` is absent (default 1). */
   defaultSeed?: number;
+  /** The script's own string options, by name without `--`. */
+  extraOptions?: Readonly<Record<string, ExtraOption>>;
 }
+
+const COMMON = ["quick", "json", "svg", "seed", "help"];
 
 /**
  * Parses `argv` (e.g. `Deno.args`). Throws {@link UsageError} on unknown
@@ -46,6 +61,12 @@ export function parseExperimentArgs(
   opts: ParseExperimentArgsOptions = {},
 ): ExperimentArgs {
   let values: Record<string, string | boolean | undefined>;
+  const extraNames = Object.keys(opts.extraOptions ?? {});
+  for (const n of extraNames) {
+    if (COMMON.includes(n) || !/^[a-z][a-z0-9-]*$/.test(n)) {
+      throw new TypeError(`extra option name is invalid: ${JSON.stringify(n)}`);
+    }
+  }
   try {
     ({ values } = parseArgs({
       args: [...argv],
@@ -55,6 +76,9 @@ export function parseExperimentArgs(
         svg: { type: "string" },
         seed: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
+        ...Object.fromEntries(
+          extraNames.map((n) => [n, { type: "string" as const }]),
+        ),
       },
       strict: true,
       allowPositionals: false,
@@ -78,19 +102,38 @@ export function parseExperimentArgs(
   if (svg !== null && (svg === "" || svg.startsWith("-"))) {
     throw new UsageError(`--svg needs a file name, got ${JSON.stringify(svg)}`);
   }
+  const extra: Record<string, string> = {};
+  for (const n of extraNames) {
+    const v = values[n];
+    if (v === undefined) continue;
+    const sv = String(v);
+    if (sv === "" || sv.startsWith("-")) {
+      throw new UsageError(`--${n} needs a value, got ${JSON.stringify(sv)}`);
+    }
+    extra[n] = sv;
+  }
   return {
     quick: values.quick === true,
     json: values.json === true,
     svg,
     seed,
     help: values.help === true,
+    extra,
   };
 }
 
 /** The usage text of an experiment script named `script`. */
-export function experimentUsage(script: string, description: string): string {
+export function experimentUsage(
+  script: string,
+  description: string,
+  extraOptions: Readonly<Record<string, ExtraOption>> = {},
+): string {
+  const extra = Object.entries(extraOptions).map(([n, o]) =>
+    [`--${n} ${o.valueName ?? "VALUE"}`, o.description] as const
+  );
   return [
-    `usage: deno run -A ${script} [--quick] [--json] [--svg FILE] [--seed N]`,
+    `usage: deno run -A ${script} [--quick] [--json] [--svg FILE] [--seed N]` +
+    extra.map(([f]) => ` [${f}]`).join(""),
     "",
     description,
     "",
@@ -98,6 +141,7 @@ export function experimentUsage(script: string, description: string): string {
     "  --json       JSON on stdout instead of a table",
     "  --svg FILE   also write the plot (Vega-Lite rendered to SVG) to FILE",
     "  --seed N     seed of every random choice (default 1; printed)",
+    ...extra.map(([f, d]) => `  ${f.padEnd(12)} ${d}`),
     "  -h, --help   this text",
   ].join("\n");
 }

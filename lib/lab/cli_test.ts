@@ -9,13 +9,21 @@ Deno.test("parseExperimentArgs: defaults", () => {
     svg: null,
     seed: 1,
     help: false,
+    extra: {},
   });
 });
 
 Deno.test("parseExperimentArgs: every option", () => {
   assert.deepEqual(
     parseExperimentArgs(["--quick", "--json", "--svg", "a.svg", "--seed=42"]),
-    { quick: true, json: true, svg: "a.svg", seed: 42, help: false },
+    {
+      quick: true,
+      json: true,
+      svg: "a.svg",
+      seed: 42,
+      help: false,
+      extra: {},
+    },
   );
   assert.equal(parseExperimentArgs(["-h"]).help, true);
   assert.equal(parseExperimentArgs(["--seed", "4294967295"]).seed, 0xffffffff);
@@ -47,4 +55,29 @@ Deno.test("experimentUsage names the script and the options", () => {
   for (const o of ["--quick", "--json", "--svg FILE", "--seed N"]) {
     assert.ok(u.includes(o), o);
   }
+});
+
+Deno.test("parseExperimentArgs: a script's own string options", () => {
+  const extraOptions = { trace: { valueName: "FILE", description: "x" } };
+  assert.deepEqual(parseExperimentArgs([], { extraOptions }).extra, {});
+  assert.deepEqual(
+    parseExperimentArgs(["--trace", "a.trace"], { extraOptions }).extra,
+    { trace: "a.trace" },
+  );
+  assert.throws(
+    () => parseExperimentArgs(["--trace", "a"]),
+    (e: unknown) => e instanceof UsageError && /trace/.test(e.message),
+  );
+  assert.throws(
+    () => parseExperimentArgs(["--trace", "-x"], { extraOptions }),
+    (e: unknown) => e instanceof UsageError && /--trace/.test(e.message),
+  );
+  assert.throws(
+    () =>
+      parseExperimentArgs([], { extraOptions: { seed: extraOptions.trace } }),
+    TypeError,
+  );
+  const u = experimentUsage("x.ts", "Does x.", extraOptions);
+  assert.match(u.split("\n")[0]!, /\[--trace FILE\]$/);
+  assert.match(u, /^ {2}--trace FILE +x$/m);
 });

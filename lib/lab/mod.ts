@@ -32,3 +32,4 @@ export * from "./progress.ts";
 export * from "./plot.ts";
 export * from "./run.ts";
 export * from "./iova_util.ts";
+export * from "./ftrace.ts";

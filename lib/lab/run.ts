@@ -10,6 +10,7 @@ import { kernel_reset, Xoshiro128 } from "../kernel/mod.ts";
 import {
   type ExperimentArgs,
   experimentUsage,
+  type ExtraOption,
   parseExperimentArgs,
   UsageError,
 } from "./cli.ts";
@@ -69,6 +70,8 @@ export interface ExperimentDefinition {
   description: string;
   /** Simulated CPU count (default: unchanged). */
   cpus?: number;
+  /** The script's own string options (`--name VALUE`), in `ctx.args.extra`. */
+  options?: Readonly<Record<string, ExtraOption>>;
   /** The workload. */
   run(ctx: ExperimentContext): ExperimentResult | Promise<ExperimentResult>;
 }
@@ -116,10 +119,10 @@ export async function runExperiment(
   argv: readonly string[] = Deno.args,
   io: ExperimentIo = defaultIo,
 ): Promise<number> {
-  const usage = experimentUsage(def.script, def.description);
+  const usage = experimentUsage(def.script, def.description, def.options);
   let args: ExperimentArgs;
   try {
-    args = parseExperimentArgs(argv);
+    args = parseExperimentArgs(argv, { extraOptions: def.options });
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     io.err(`error: ${e.message}\n${usage}`);
@@ -150,7 +153,12 @@ export async function runExperiment(
   try {
     res = await def.run(ctx);
   } catch (e) {
-    io.err(`${def.name}: ${(e as Error).stack ?? e}`);
+    // Bad input files (a trace line, a missing file): the message says it
+    // all; anything else is a bug, shown with its stack.
+    const input = e instanceof SyntaxError || e instanceof Deno.errors.NotFound;
+    io.err(
+      `${def.name}: ${input ? (e as Error).message : (e as Error).stack ?? e}`,
+    );
     return 1;
   }
   const elapsed = (performance.now() - t0) / 1000;
