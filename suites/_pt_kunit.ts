@@ -13,13 +13,13 @@ import {
   kunit_skip,
 } from "../lib/kunit/mod.ts";
 import { EOVERFLOW, errname } from "../lib/kernel/errno.ts";
+import { iommu_put_pages_list } from "../lib/kernel/page_alloc.ts";
 import { get_random_u32 } from "../lib/kernel/random.ts";
 import {
   ffs64,
   fls64,
   iommu_map,
   IOMMU_PT_DOMAIN_OPS,
-  iommu_put_pages_list,
   IOMMU_READ,
   IOMMU_WRITE,
   type IommuDomainOps,

@@ -17,6 +17,13 @@
  * SLUB's POISON_FREE), a second free is reported as double free, and
  * `kasan_check_page(page)` reports use-after-free.
  *
+ * Blocks of at least a page are also found by page frame number,
+ * `pfn_to_page(pfn)` (an array lookup, for page-table walkers that decode a
+ * PFN from an entry), and have a `Uint32Array` view `u32` beside `u64`.
+ * `iommu_alloc_pages_node_sz` / `iommu_free_pages` keep the node counters
+ * `NR_IOMMU_PAGES` and `NR_SECONDARY_PAGETABLE` (`global_node_page_state`),
+ * in whole pages as the kernel's iommu-pages does.
+ *
  * @module
  */
 import { __GFP_DIRECT_RECLAIM, __GFP_NOLOCKDEP } from "./gfp.ts";
@@ -57,6 +64,12 @@ export class Page {
   readonly buffer: ArrayBuffer;
   /** The memory as 64-bit words (table entries). */
   readonly u64: BigUint64Array;
+  /** The same memory as 32-bit words (little endian: low half first). */
+  readonly u32: Uint32Array;
+  /** First page frame number (`phys >> PAGE_SHIFT`). */
+  readonly pfn: number;
+  /** Allocated by iommu-pages (counted in `NR_IOMMU_PAGES`). */
+  iommu = false;
   /** Allocation sequence number. */
   readonly seq: number;
   /** Where it was allocated. */
@@ -80,6 +93,8 @@ export class Page {
     this.owner = owner;
     this.buffer = new ArrayBuffer(size);
     this.u64 = new BigUint64Array(this.buffer);
+    this.u32 = new Uint32Array(this.buffer);
+    this.pfn = Math.floor(phys / PAGE_SIZE);
     this.seq = seq;
     this.alloc_site = site;
   }
@@ -103,9 +118,27 @@ export interface PageOwnerStats {
   failed_allocs: number;
 }
 
+// The u32 views assume a little-endian host (every Deno target is).
+if (new Uint32Array(new BigUint64Array([1n]).buffer)[0] !== 1) {
+  throw new Error("page_alloc needs a little-endian host");
+}
+
 const FP_PAGE = declare_fault_point("page.alloc");
 const owners = new Map<string, PageOwnerStats>();
 const live = new Map<number, Page>();
+const PFN_BASE = PHYS_BASE / PAGE_SIZE;
+/**
+ * Blocks of at least a page by `pfn - PFN_BASE`, every frame of the block:
+ * the live block, or the last one freed there (a freed frame is only ever
+ * reused for a block of the same size).
+ */
+const pfnPages: (Page | undefined)[] = [];
+/** `NR_SECONDARY_PAGETABLE`. */
+export const NR_SECONDARY_PAGETABLE = 0;
+/** `NR_IOMMU_PAGES`. */
+export const NR_IOMMU_PAGES = 1;
+/** Node counters, indexed by item (pages). */
+const nodeStat = [0, 0];
 const freeLists = new Map<number, number[]>();
 let nextPhys = PHYS_BASE;
 let seq = 0;
@@ -185,6 +218,10 @@ function alloc(
     : null;
   const page = new Page(size, order, physFor(size), owner, ++seq, s);
   live.set(page.phys, page);
+  if (size >= PAGE_SIZE) {
+    const first = page.pfn - PFN_BASE;
+    for (let i = size / PAGE_SIZE - 1; i >= 0; i--) pfnPages[first + i] = page;
+  }
   st.live_allocs++;
   st.live_bytes += size;
   st.live_pages += size / PAGE_SIZE;
@@ -255,7 +292,15 @@ export function iommu_alloc_pages_node_sz(
     );
   }
   const sz = Math.max(PAGE_ALLOC_MIN_SIZE, 2 ** Math.ceil(Math.log2(size)));
-  return alloc(gfp, get_order(sz), sz, checkOwner(owner), site);
+  const page = alloc(gfp, get_order(sz), sz, checkOwner(owner), site);
+  if (page !== null) {
+    // __iommu_alloc_account()
+    page.iommu = true;
+    const pgcnt = 2 ** page.order;
+    nodeStat[NR_IOMMU_PAGES] += pgcnt;
+    nodeStat[NR_SECONDARY_PAGETABLE] += pgcnt;
+  }
+  return page;
 }
 
 /** `iommu_alloc_pages_sz(gfp, size)`. */
@@ -302,6 +347,12 @@ export function free_page_block(page: Page | null, site?: string): void {
   }
   live.delete(page.phys);
   page.freed = true;
+  if (page.iommu) {
+    // __iommu_free_account()
+    const pgcnt = 2 ** page.order;
+    nodeStat[NR_IOMMU_PAGES] -= pgcnt;
+    nodeStat[NR_SECONDARY_PAGETABLE] -= pgcnt;
+  }
   if (kasan_enabled()) {
     page.free_site = site !== undefined
       ? site
@@ -337,6 +388,37 @@ export function __free_pages(
 /** `iommu_free_pages(virt)`. */
 export function iommu_free_pages(page: Page | null, site?: string): void {
   free_page_block(page, site);
+}
+
+/**
+ * `iommu_put_pages_list(list)`: frees every block on the list (the lab's
+ * `struct iommu_pages_list` is an array) and empties it.
+ */
+export function iommu_put_pages_list(list: Page[], site?: string): void {
+  for (let i = 0; i < list.length; i++) free_page_block(list[i]!, site);
+  list.length = 0;
+}
+
+/**
+ * `global_node_page_state(item)` for `NR_SECONDARY_PAGETABLE` and
+ * `NR_IOMMU_PAGES`: pages currently allocated by iommu-pages.
+ */
+export function global_node_page_state(item: number): number {
+  const v = nodeStat[item];
+  if (v === undefined) {
+    throw new RangeError(`unknown node_stat_item ${item}`);
+  }
+  return v;
+}
+
+/**
+ * `pfn_to_page(pfn)`: the block of at least a page that holds page frame
+ * `pfn`, or null. The block may have been freed (`page.freed`; check it,
+ * or use {@link kasan_check_page}); sub-page blocks are not indexed.
+ */
+export function pfn_to_page(pfn: number): Page | null {
+  const p = pfnPages[pfn - PFN_BASE];
+  return p === undefined ? null : p;
 }
 
 /** `virt_to_phys(page)`: the block's simulated physical address. */
@@ -400,6 +482,7 @@ export function page_alloc_seq(): number {
 export function page_alloc_reset_phys(): boolean {
   if (live.size !== 0) return false;
   freeLists.clear();
+  pfnPages.length = 0;
   nextPhys = PHYS_BASE;
   return true;
 }
@@ -409,5 +492,8 @@ export function page_alloc_reset(): void {
   live.clear();
   owners.clear();
   freeLists.clear();
+  pfnPages.length = 0;
+  nodeStat[NR_SECONDARY_PAGETABLE] = 0;
+  nodeStat[NR_IOMMU_PAGES] = 0;
   nextPhys = PHYS_BASE;
 }

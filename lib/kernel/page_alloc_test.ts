@@ -3,10 +3,16 @@ import assert from "node:assert/strict";
 import {
   __free_pages,
   alloc_pages,
+  global_node_page_state,
   iommu_alloc_pages_node_sz,
   iommu_free_pages,
+  iommu_put_pages_list,
   kasan_check_page,
+  NR_IOMMU_PAGES,
+  NR_SECONDARY_PAGETABLE,
+  page_alloc_reset_phys,
   page_owner_stats,
+  pfn_to_page,
   phys_to_virt,
   virt_to_phys,
 } from "./page_alloc.ts";
@@ -74,4 +80,48 @@ Deno.test("page.alloc fault and bad arguments", () => {
   assert.throws(() => iommu_alloc_pages_node_sz(0, GFP_KERNEL, 0), RangeError);
   assert.throws(() => iommu_free_pages({} as never), TypeError);
   kernel_reset();
+});
+
+Deno.test("pfn_to_page finds every frame of a block, freed ones marked", () => {
+  kernel_reset();
+  const p = alloc_pages(GFP_KERNEL, 1, "x")!;
+  const sub = iommu_alloc_pages_node_sz(0, GFP_KERNEL, 512, "x")!;
+  assert.equal(p.pfn, p.phys / 4096);
+  assert.equal(pfn_to_page(p.pfn), p);
+  assert.equal(pfn_to_page(p.pfn + 1), p);
+  assert.equal(pfn_to_page(sub.pfn), null);
+  assert.equal(pfn_to_page(0), null);
+  assert.equal(pfn_to_page(p.pfn + 1000), null);
+  p.u64[1] = 0x1122334455667788n;
+  assert.deepEqual([p.u32[2], p.u32[3]], [0x55667788, 0x11223344]);
+  __free_pages(p, 1);
+  assert.equal(pfn_to_page(p.pfn), p);
+  assert.equal(pfn_to_page(p.pfn)!.freed, true);
+  // A freed frame is only reused for a block of the same size
+  const q = alloc_pages(GFP_KERNEL, 1, "x")!;
+  assert.equal(q.phys, p.phys);
+  assert.equal(pfn_to_page(q.pfn), q);
+  __free_pages(q, 1);
+  iommu_free_pages(sub);
+  assert.equal(page_alloc_reset_phys(), true);
+  assert.equal(pfn_to_page(p.pfn), null);
+});
+
+Deno.test("iommu-pages node counters count whole pages", () => {
+  kernel_reset();
+  const a = iommu_alloc_pages_node_sz(0, GFP_KERNEL, 4096, "pt")!;
+  const b = iommu_alloc_pages_node_sz(0, GFP_KERNEL, 16384, "pt")!;
+  const c = iommu_alloc_pages_node_sz(0, GFP_KERNEL, 2048, "pt")!;
+  const d = alloc_pages(GFP_KERNEL, 0, "pt")!;
+  assert.equal(global_node_page_state(NR_SECONDARY_PAGETABLE), 6);
+  assert.equal(global_node_page_state(NR_IOMMU_PAGES), 6);
+  const list = [a, b];
+  iommu_put_pages_list(list);
+  assert.equal(list.length, 0);
+  assert.equal(global_node_page_state(NR_SECONDARY_PAGETABLE), 1);
+  iommu_free_pages(c);
+  __free_pages(d, 0);
+  assert.equal(global_node_page_state(NR_SECONDARY_PAGETABLE), 0);
+  assert.equal(global_node_page_state(NR_IOMMU_PAGES), 0);
+  assert.throws(() => global_node_page_state(7), RangeError);
 });

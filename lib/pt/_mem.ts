@@ -1,134 +1,85 @@
 // Copyright 2026 the iommulab authors. MIT license.
 /**
- * Page-table memory: the simulated `iommu_alloc_pages_node_sz()` /
- * `iommu_free_pages()` / `iommu_put_pages_list()` (drivers/iommu/iommu-pages.h).
+ * Page-table memory on the kernel's page allocator (lib/kernel/page_alloc.ts,
+ * the simulated drivers/iommu/iommu-pages.h): a table is a zeroed block from
+ * `iommu_alloc_pages_node_sz()`, charged to its domain's page owner and
+ * counted in `NR_SECONDARY_PAGETABLE`, which is what the generic_pt KUnit
+ * leak check reads. `__va(phys)` is `pfn_to_page()`, an array lookup.
  *
- * Every table is a zeroed, physically contiguous run of 4 KiB pages with a
- * fake physical address (a 4 KiB-aligned number below 2^44, so every format's
- * table-pointer field can encode it) and a `BigUint64Array` view. Live pages
- * are accounted globally (`NR_SECONDARY_PAGETABLE`) and per owner, which is
- * what the generic_pt KUnit leak check reads. `__va(phys)` is an array lookup.
+ * Two fault points fail a table allocation: the lab's `pt.table_alloc`
+ * (only table memory) and, below it, the allocator's `page.alloc`.
  *
  * @module
  */
+import {
+  global_node_page_state,
+  iommu_alloc_pages_node_sz,
+  NR_SECONDARY_PAGETABLE,
+  type Page,
+  page_owner_stats,
+  pfn_to_page,
+  WARN_ON,
+} from "../kernel/mod.ts";
 import { declare_fault_point, should_fail } from "../kernel/fault.ts";
-import { WARN_ON } from "../kernel/mod.ts";
 
-/** One table allocation. */
-export class PtTableMem {
-  /** Fake physical address (4 KiB aligned). */
-  readonly phys: number;
-  /** `phys` as a bigint, for PTE encoding. */
-  readonly physBig: bigint;
-  /** The table words. */
-  readonly u64: BigUint64Array;
-  /** The same memory as 32-bit halves (little endian: low word first). */
-  readonly u32: Uint32Array;
-  /** Accounting owner (e.g. the domain); null when free. */
-  owner: object | null = null;
-  /** Whether the memory is allocated. */
-  live = false;
-  /** Number of 4 KiB pages. */
-  readonly npages: number;
-  /** @internal */
-  constructor(phys: number, bytes: number) {
-    this.phys = phys;
-    this.physBig = BigInt(phys);
-    this.u64 = new BigUint64Array(bytes / 8);
-    this.u32 = new Uint32Array(this.u64.buffer);
-    this.npages = Math.max(1, bytes / 4096);
-  }
-}
-
-// The u32 view assumes a little-endian host (every Deno target is).
-if (new Uint32Array(new BigUint64Array([1n]).buffer)[0] !== 1) {
-  throw new Error("generic_pt table memory needs a little-endian host");
-}
-
-const BASE_PFN = 0x10000; // tables live at 0x1000_0000 and up
-/** Pages indexed by pfn - BASE_PFN (head pages only). */
-const pages: (PtTableMem | undefined)[] = [];
-const freeBySize = new Map<number, PtTableMem[]>();
-let nextPfn = BASE_PFN;
+/** A table's memory: a page-allocator block (`u64`/`u32` views, `phys`). */
+export type PtTableMem = Page;
 
 /** Fault point `pt.table_alloc`: a table allocation fails (-ENOMEM). */
 export const FP_TABLE_ALLOC = declare_fault_point("pt.table_alloc");
 
-/** Global live table pages (`NR_SECONDARY_PAGETABLE`). */
-let nrSecondary = 0;
-const perOwner = new WeakMap<object, number>();
+/** Call site recorded for table blocks (no stack capture per table). */
+const SITE = "iommupt:_table_alloc";
+
+let nextOwner = 0;
+
+/** A fresh page-owner name for a table (`iommupt:<fmt>#<n>`). */
+export function pt_new_page_owner(fmt_name: string): string {
+  return `iommupt:${fmt_name}#${++nextOwner}`;
+}
 
 /** `global_node_page_state(NR_SECONDARY_PAGETABLE)`: live table pages. */
 export function nr_secondary_pagetable(): number {
-  return nrSecondary;
+  return global_node_page_state(NR_SECONDARY_PAGETABLE);
 }
 
-/** Live table pages charged to `owner`. */
-export function pt_pages_of_owner(owner: object): number {
-  return perOwner.get(owner) ?? 0;
+/** Live table pages charged to the table `owner` (a `PtIommu`). */
+export function pt_pages_of_owner(owner: { page_owner: string }): number {
+  return page_owner_stats(owner.page_owner).live_pages;
 }
 
 /**
- * `iommu_alloc_pages_node_sz(nid, gfp, size)`: a zeroed table of `size`
- * bytes (rounded up to 4 KiB), or null when the `pt.table_alloc` fault fires.
+ * `iommu_alloc_pages_node_sz(nid, gfp, size)` for a table: a zeroed block of
+ * `size` bytes charged to `owner`, or null when `pt.table_alloc` or
+ * `page.alloc` fires.
  */
-export function iommu_alloc_pages_sz(
-  owner: object,
-  _gfp: number,
+export function pt_table_alloc_pages(
+  nid: number,
+  gfp: number,
   size: number,
+  owner: string,
 ): PtTableMem | null {
   if (should_fail(FP_TABLE_ALLOC)) return null;
-  const bytes = Math.max(4096, size);
-  let mem: PtTableMem | undefined;
-  const fl = freeBySize.get(bytes);
-  if (fl !== undefined && fl.length !== 0) {
-    mem = fl.pop()!;
-    mem.u32.fill(0);
-  } else {
-    mem = new PtTableMem(nextPfn * 4096, bytes);
-    pages[nextPfn - BASE_PFN] = mem;
-    nextPfn += mem.npages;
-  }
-  mem.live = true;
-  mem.owner = owner;
-  nrSecondary += mem.npages;
-  perOwner.set(owner, (perOwner.get(owner) ?? 0) + mem.npages);
-  return mem;
-}
-
-/** `iommu_free_pages(virt)`. A double free is a WARN and is ignored. */
-export function iommu_free_pages(mem: PtTableMem): void {
-  if (WARN_ON(!mem.live)) return;
-  mem.live = false;
-  nrSecondary -= mem.npages;
-  const owner = mem.owner!;
-  perOwner.set(owner, perOwner.get(owner)! - mem.npages);
-  mem.owner = null;
-  let fl = freeBySize.get(mem.u64.length * 8);
-  if (fl === undefined) freeBySize.set(mem.u64.length * 8, fl = []);
-  fl.push(mem);
-}
-
-/** `iommu_put_pages_list(list)`: free every table on the list and empty it. */
-export function iommu_put_pages_list(list: PtTableMem[]): void {
-  for (let i = 0; i < list.length; i++) iommu_free_pages(list[i]!);
-  list.length = 0;
+  return iommu_alloc_pages_node_sz(nid, gfp, size, owner, SITE);
 }
 
 /**
- * `__va(phys)`: the table at a physical address, or null if none was ever
- * allocated there. A lookup of freed memory is a WARN (use after free).
+ * `__va(phys)`: the table at a physical address, or null if no table block
+ * was ever allocated there. A lookup of freed memory is a WARN (use after
+ * free).
  */
 export function pt_phys_to_table(phys: bigint): PtTableMem | null {
-  const mem = pages[Number(phys >> 12n) - BASE_PFN];
-  if (mem === undefined) return null;
-  WARN_ON(!mem.live);
+  if (phys >= 1n << 53n) return null;
+  const mem = pfn_to_page(Number(phys >> 12n));
+  if (mem === null || mem.phys !== Number(phys)) return null;
+  WARN_ON(mem.freed);
   return mem;
 }
 
 /** `__va()` for a numeric physical address (hot path, no WARN). */
 export function pt_phys_to_table_num(phys: number): PtTableMem | undefined {
-  return pages[phys / 4096 - BASE_PFN];
+  const mem = pfn_to_page(phys / 4096);
+  return mem === null ? undefined : mem;
 }
 
 /**
@@ -136,8 +87,8 @@ export function pt_phys_to_table_num(phys: number): PtTableMem | undefined {
  * {@link pt_phys_to_table} (a WARN on freed memory), without a bigint.
  */
 export function pt_pfn_to_table_n(pfn: number): PtTableMem | null {
-  const mem = pages[pfn - BASE_PFN];
-  if (mem === undefined) return null;
-  if (!mem.live) WARN_ON(true);
+  const mem = pfn_to_page(pfn);
+  if (mem === null) return null;
+  if (mem.freed) WARN_ON(true);
   return mem;
 }

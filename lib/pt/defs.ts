@@ -59,8 +59,6 @@ export const IOMMU_MMIO = 16;
 
 /** `PAGE_SHIFT` of the simulated host. */
 export { PAGE_SHIFT } from "../kernel/page_alloc.ts";
-/** `PAGE_SIZE` as a bigint. */
-export const PAGE_SIZE = 4096n;
 
 /** `struct pt_common`. */
 export class PtCommon {

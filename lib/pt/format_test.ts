@@ -4,8 +4,6 @@ import fc from "fast-check";
 import {
   amdv1,
   amdv1_mock,
-  iommu_alloc_pages_sz,
-  iommu_free_pages,
   N_ENTRY_EMPTY,
   N_ENTRY_OA,
   PT_ENTRY_EMPTY,
@@ -19,9 +17,10 @@ import {
   vtdss,
   x86_64,
 } from "./mod.ts";
+import { iommu_alloc_pages_sz, iommu_free_pages } from "../kernel/mod.ts";
 
 const formats: PtFormat[] = [amdv1, amdv1_mock, vtdss, x86_64, riscv_64];
-const owner = {};
+const owner = "pt_format_test";
 
 /** A common with the format's features, its top level and a scratch table. */
 function setup(fmt: PtFormat) {
@@ -30,7 +29,7 @@ function setup(fmt: PtFormat) {
   common.max_vasz_lg2 = fmt.PT_MAX_VA_ADDRESS_LG2;
   common.max_oasz_lg2 = fmt.PT_MAX_OUTPUT_ADDRESS_LG2;
   common.top_of_table = fmt.PT_MAX_TOP_LEVEL;
-  const mem = iommu_alloc_pages_sz(owner, 0, 4096)!;
+  const mem = iommu_alloc_pages_sz(0, 4096, owner)!;
   const pts = pt_init_top(pt_top_range(common));
   pts.table = mem;
   return { common, mem, pts };
@@ -84,7 +83,7 @@ Deno.test("number codec decodes entries like the bigint format API", () => {
 Deno.test("number codec installs the same leaf words as the bigint one", () => {
   for (const fmt of formats) {
     const { common, mem, pts } = setup(fmt);
-    const other = iommu_alloc_pages_sz(owner, 0, 4096)!;
+    const other = iommu_alloc_pages_sz(0, 4096, owner)!;
     const limit = Math.min(53, fmt.PT_MAX_OUTPUT_ADDRESS_LG2);
     let checked = 0;
     fc.assert(

@@ -24,7 +24,6 @@ import {
   IOMMU_READ,
   IOMMU_WRITE,
   PAGE_SHIFT,
-  PAGE_SIZE,
   PT_ENTRY_EMPTY,
   PT_ENTRY_OA,
   PT_ENTRY_TABLE,
@@ -97,11 +96,11 @@ import {
   EOVERFLOW,
   ERANGE,
 } from "../kernel/errno.ts";
+import { iommu_free_pages, iommu_put_pages_list } from "../kernel/mod.ts";
 import {
-  iommu_alloc_pages_sz,
-  iommu_free_pages,
-  iommu_put_pages_list,
+  pt_new_page_owner,
   pt_pfn_to_table_n,
+  pt_table_alloc_pages,
   type PtTableMem,
 } from "./_mem.ts";
 import { declare_fault_point, should_fail } from "../kernel/fault.ts";
@@ -118,6 +117,9 @@ import {
   TWO32,
   U64_MAX,
 } from "./log2.ts";
+
+/** `PAGE_SIZE` as a bigint (u64 arithmetic on the bigint paths). */
+const PAGE_SIZE = 4096n;
 
 /** Fault point `pt.install_race`: a racer fills the slot before our cmpxchg. */
 export const FP_INSTALL_RACE = declare_fault_point("pt.install_race");
@@ -205,6 +207,8 @@ export class PtIommu extends IommuDomain {
   driver_ops: PtIommuDriverOps | null = null;
   /** NUMA node. */
   nid = -1;
+  /** Page-allocator owner its table pages are charged to. */
+  readonly page_owner: string;
   /** DMA device for DMA_INCOHERENT tables. */
   iommu_device: object | null = null;
   /** Lab options. */
@@ -235,6 +239,7 @@ export class PtIommu extends IommuDomain {
   constructor(fmt: PtFormat) {
     super();
     this.common = new PtCommon(fmt);
+    this.page_owner = pt_new_page_owner(fmt.name);
     this._map_args = new MapArgs(this._map_gather);
     this._fast_pts = new PtState(
       null as unknown as PtRange,
@@ -264,7 +269,7 @@ function _table_alloc(
   gfp: number,
 ): PtTableMem | null {
   const iommu = iommu_from_common(common);
-  return iommu_alloc_pages_sz(iommu, gfp, 2 ** lg2sz);
+  return pt_table_alloc_pages(iommu.nid, gfp, 2 ** lg2sz, iommu.page_owner);
 }
 
 function table_alloc_top(
@@ -324,7 +329,7 @@ function install_race_other_cpu(pts: PtState, attrs: PtWriteAttrs): void {
   if (mem === null) return;
   const fmt = pts.range.common.fmt;
   other.range.common.fmt.load_entry_raw(other);
-  if (!fmt.install_table(other, mem.physBig, attrs)) {
+  if (!fmt.install_table(other, BigInt(mem.phys), attrs)) {
     iommu_free_pages(mem);
     return;
   }
@@ -345,7 +350,7 @@ function pt_iommu_new_table(pts: PtState, attrs: PtWriteAttrs): number {
   if (should_fail(FP_INSTALL_RACE)) {
     install_race_other_cpu(pts, attrs);
   }
-  if (!fmt.install_table(pts, mem.physBig, attrs)) {
+  if (!fmt.install_table(pts, BigInt(mem.phys), attrs)) {
     iommu_from_common(common).stats.install_races++;
     iommu_free_pages(mem);
     return -EAGAIN;
@@ -357,7 +362,7 @@ function pt_iommu_new_table(pts: PtState, attrs: PtWriteAttrs): number {
   if (fmt.debug) {
     // The table can't store the physical table address
     pt_load_single_entry(pts);
-    if (PT_WARN_ON(common, fmt.table_pa(pts) !== mem.physBig)) {
+    if (PT_WARN_ON(common, fmt.table_pa(pts) !== BigInt(mem.phys))) {
       fmt.clear_entries(pts, 0);
       iommu_free_pages(mem);
       return -EINVAL;
@@ -647,7 +652,7 @@ function increase_top(iommu: PtIommu, range: PtRange, map: MapArgs): number {
     pts.table = table_mem;
     pt_load_single_entry(pts);
     PT_WARN_ON(common, pts.index !== 0);
-    fmt.install_table(pts, pts.table_lower.physBig, map.attrs);
+    fmt.install_table(pts, BigInt(pts.table_lower.phys), map.attrs);
     new_top_of_table = _pt_top_set(pts.table, pts.level);
   }
   if (should_fail(FP_TOP_RACE)) {
@@ -668,7 +673,7 @@ function increase_top(iommu: PtIommu, range: PtRange, map: MapArgs): number {
     return -EAGAIN;
   }
   // No flushes for change_top: all new IOVA is non-present
-  iommu.driver_ops!.change_top(iommu, table_mem!.physBig, new_level);
+  iommu.driver_ops!.change_top(iommu, BigInt(table_mem!.phys), new_level);
   iommu.stats.change_top++;
   common.top_of_table = new_top_of_table;
   return 0;
@@ -689,8 +694,8 @@ function top_race_other_cpu(iommu: PtIommu, map: MapArgs): number {
   const pts = pt_init_top(top_range);
   pts.index = 0;
   fmt.load_entry_raw(pts);
-  fmt.install_table(pts, old.physBig, map.attrs);
-  iommu.driver_ops!.change_top(iommu, mem.physBig, level);
+  fmt.install_table(pts, BigInt(old.phys), map.attrs);
+  iommu.driver_ops!.change_top(iommu, BigInt(mem.phys), level);
   iommu.stats.change_top++;
   common.top_of_table = _pt_top_set(mem, level);
   return 0;
@@ -1328,7 +1333,10 @@ export function pt_iommu_init(
 /** `pt_iommu_<fmt>_hw_info(table, info)`. */
 export function pt_iommu_hw_info(iommu: PtIommu): PtHwInfo {
   const r = pt_top_range(iommu.common);
-  return iommu.common.fmt.iommu_fmt_hw_info(r.top_table!.physBig, r.top_level);
+  return iommu.common.fmt.iommu_fmt_hw_info(
+    BigInt(r.top_table!.phys),
+    r.top_level,
+  );
 }
 
 // ---- number fast paths
@@ -1421,6 +1429,8 @@ export class PtNumCache {
   wc_phi = 0;
   /** See `wc_gen`. */
   wc_plo = 0;
+  /** lg2 size of the leaf entry the last number iova_to_phys found (0: none). */
+  leaf_lg2 = 0;
   /** The table a successful n_new_table() installed. */
   lower: PtTableMem | null = null;
   /** Scratch bigint range for the rare steps. */
@@ -2065,6 +2075,7 @@ export function pt_iommu_iova_to_phys_hl(
   const iommu = domain as PtIommu;
   const nc = n_ready(iommu);
   if (nc === null) return N_FALLBACK;
+  nc.leaf_lg2 = 0;
   const fmt = iommu.common.fmt;
   // pt_check_range(): the bits at and above m must equal the prefix
   const m = nc.top_vasz;
@@ -2135,8 +2146,22 @@ export function pt_iommu_iova_to_phys_hl(
     const add = low === 0 ? off : or53(low, off);
     const pa = base + add;
     // Above 2^53 only what a double holds exactly (e.g. page-aligned OAs)
-    return pa < N_LIMIT || pa - base === add ? pa : N_FALLBACK;
+    if (pa < N_LIMIT || pa - base === add) {
+      nc.leaf_lg2 = sz;
+      return pa;
+    }
+    return N_FALLBACK;
   }
+}
+
+/**
+ * Lab: the lg2 size of the leaf entry that the last successful
+ * {@link pt_iommu_iova_to_phys_hl} of `domain` translated through, or 0 when
+ * the last call did not return an OA on the number path. Every IOVA in that
+ * entry translates to `entry_oa | (iova mod 2^lg2)`.
+ */
+export function pt_iommu_last_leaf_lg2(domain: IommuDomain): number {
+  return (domain as PtIommu)._n.leaf_lg2;
 }
 
 /** {@link pt_iommu_iova_to_phys_hl} for an IOVA below 2^53. */

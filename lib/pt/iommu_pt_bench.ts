@@ -5,12 +5,12 @@ import {
   iommu_iova_to_phys,
   iommu_map,
   IOMMU_PT_DOMAIN_OPS,
-  iommu_put_pages_list,
   iommu_unmap,
   pt_iommu_init,
   type PtFormat,
   PtIommu,
 } from "./mod.ts";
+import { iommu_put_pages_list } from "../kernel/mod.ts";
 
 function make(
   fmt: PtFormat,

@@ -2,6 +2,8 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import {
+  _pt_iter_first,
+  _pt_iter_load,
   amdv1,
   amdv1_mock,
   iommu_iotlb_gather_add_range,
@@ -12,21 +14,39 @@ import {
   iommu_iova_to_phys_hl,
   iommu_map,
   IOMMU_PT_DOMAIN_OPS,
-  iommu_put_pages_list,
   iommu_unmap,
   IommuIotlbGather,
   nr_secondary_pagetable,
   pt_compute_best_pgsize,
+  pt_descend,
+  PT_ENTRY_OA,
+  pt_entry_oa_lg2sz,
+  PT_ENTRY_TABLE,
+  pt_init,
   pt_iommu_deinit,
   pt_iommu_init,
+  pt_iommu_map_range,
+  pt_next_entry,
   pt_pages_of_owner,
   pt_pgsz_count,
+  pt_top_range,
+  pt_walk_range,
   type PtFormat,
   PtIommu,
+  type PtRange,
+  type PtTableMem,
   riscv_64,
   vtdss,
   x86_64,
 } from "./mod.ts";
+import {
+  fault_arm,
+  fault_disarm,
+  iommu_put_pages_list,
+  live_pages,
+  page_owner_stats,
+  pfn_to_page,
+} from "../kernel/mod.ts";
 
 function make(fmt: PtFormat, i = 0, number_path = true): PtIommu {
   const t = new PtIommu(fmt);
@@ -61,6 +81,128 @@ Deno.test("amdv1 map / iova_to_phys / unmap, contiguous and 2M", () => {
   assert.equal(iommu_iova_to_phys(t, 0x1f123n), 0n);
   pt_iommu_deinit(t);
   assert.equal(nr_secondary_pagetable(), before);
+});
+
+Deno.test("tables come from the page allocator: owner, pfn lookup, page.alloc", () => {
+  const t = make(amdv1);
+  const owner = t.page_owner;
+  assert.match(owner, /^iommupt:amdv1#\d+$/);
+  assert.equal(page_owner_stats(owner).live_pages, 1); // the top
+  assert.equal(iommu_map(t, 0x40000000n, 0x1000n, 0x1000n, 3, 0), 0);
+  // level 2 top -> level 1 -> level 0 table
+  assert.equal(pt_pages_of_owner(t), 3);
+  const tables = live_pages(owner);
+  assert.equal(tables.length, 3);
+  for (const p of tables) assert.equal(pfn_to_page(p.pfn), p);
+  // Both fault points fail a table allocation; the map unwinds cleanly
+  for (const point of ["page.alloc", "pt.table_alloc"]) {
+    fault_arm(point, { fail_nth: 1, verbose: 0 });
+    assert.equal(iommu_map(t, 0x80000000n, 0x1000n, 0x1000n, 3, 0), -12);
+    fault_disarm(point);
+    assert.equal(iommu_iova_to_phys(t, 0x80000000n), 0n);
+  }
+  assert.equal(page_owner_stats(owner).failed_allocs, 1);
+  pt_iommu_deinit(t);
+  assert.equal(page_owner_stats(owner).live_pages, 0);
+  assert.equal(live_pages(owner).length, 0);
+});
+
+/** The smallest page size of a format's first kunit cfg. */
+function make_granule(fmt: PtFormat): bigint {
+  const t = make(fmt);
+  const g = t.pgsize_bitmap & -t.pgsize_bitmap;
+  pt_iommu_deinit(t);
+  return g;
+}
+
+/** Leaf entries per lg2 size (a contiguous entry counts once). */
+function leaf_sizes(t: PtIommu): Map<number, number> {
+  const out = new Map<number, number>();
+  const fn = (
+    range: PtRange,
+    arg: Map<number, number>,
+    level: number,
+    table: PtTableMem,
+  ): number => {
+    const pts = pt_init(range, level, table);
+    for (_pt_iter_first(pts); _pt_iter_load(pts); pt_next_entry(pts)) {
+      if (pts.type === PT_ENTRY_TABLE) pt_descend(pts, arg, fn);
+      else if (pts.type === PT_ENTRY_OA) {
+        const lg2 = pt_entry_oa_lg2sz(pts);
+        arg.set(lg2, (arg.get(lg2) ?? 0) + 1);
+      }
+    }
+    return 0;
+  };
+  assert.equal(pt_walk_range(pt_top_range(t.common), fn, out), 0);
+  return new Map([...out].sort((a, b) => a[0] - b[0]));
+}
+
+Deno.test("[2026] map_range maps mixed page sizes in one call", () => {
+  const before = nr_secondary_pagetable();
+  const t = make(amdv1);
+  // 12 KiB at va = pa = 0: one 8K contiguous entry, then one 4K entry
+  const m = { value: 0n };
+  assert.equal(pt_iommu_map_range(t, 0n, 0n, 0x3000n, 3, 0, m), 0);
+  assert.equal(m.value, 0x3000n);
+  assert.deepEqual(leaf_sizes(t), new Map([[12, 1], [13, 1]]));
+  for (let va = 0n; va < 0x3000n; va += 0x800n) {
+    assert.equal(iommu_iova_to_phys(t, va + 0x123n), va + 0x123n);
+  }
+  assert.equal(iommu_iova_to_phys(t, 0x3000n), 0n);
+  // The 4K entry, then the whole 8K entry from its first page
+  assert.equal(iommu_unmap(t, 0x2000n, 0x1000n), 0x1000n);
+  assert.equal(iommu_unmap(t, 0n, 0x1000n), 0x2000n);
+  // 4K .. 2M .. 4K across a 2M boundary with va != pa
+  const va = 0x1ff000n, pa = 0x5ff000n, len = 0x202000n;
+  m.value = 0n;
+  assert.equal(pt_iommu_map_range(t, va, pa, len, 3, 0, m), 0);
+  assert.equal(m.value, len);
+  assert.deepEqual(leaf_sizes(t), new Map([[12, 2], [21, 1]]));
+  for (let off = 0n; off < len; off += 0x1000n) {
+    assert.equal(iommu_iova_to_phys(t, va + off), pa + off);
+  }
+  // Over an existing mapping: -EADDRINUSE, the prefix is reported mapped
+  // (3 x 4K from 0x1fd000 (va ^ pa is not 8K aligned); the third is taken)
+  m.value = 0n;
+  assert.equal(pt_iommu_map_range(t, 0x1fd000n, 0n, 0x3000n, 3, 0, m), -98);
+  assert.equal(m.value, 0x2000n);
+  assert.equal(iommu_iova_to_phys(t, 0x1fe000n), 0x1000n);
+  assert.equal(iommu_unmap(t, 0x1fd000n, 0x2000n), 0x2000n);
+  assert.equal(iommu_unmap(t, va, len), len);
+  assert.deepEqual(leaf_sizes(t), new Map());
+  pt_iommu_deinit(t);
+  assert.equal(nr_secondary_pagetable(), before);
+});
+
+Deno.test("property: map_range builds the same entries as iommu_map", () => {
+  const seed = 0x6d6170;
+  for (const fmt of [amdv1, amdv1_mock, x86_64, riscv_64]) {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 2 ** 20 }),
+        fc.integer({ min: 0, max: 2 ** 20 }),
+        fc.integer({ min: 1, max: 2 ** 12 }),
+        (va_pg, pa_pg, npg) => {
+          const g = BigInt(Math.log2(Number(make_granule(fmt))));
+          const va = BigInt(va_pg) << g, pa = BigInt(pa_pg) << g;
+          const len = BigInt(npg) << g;
+          const a = make(fmt), b = make(fmt);
+          const m = { value: 0n };
+          assert.equal(pt_iommu_map_range(a, va, pa, len, 3, 0, m), 0);
+          assert.equal(m.value, len);
+          assert.equal(iommu_map(b, va, pa, len, 3, 0), 0);
+          assert.deepEqual(leaf_sizes(a), leaf_sizes(b));
+          for (const off of [0n, len / 2n, len - 1n]) {
+            assert.equal(iommu_iova_to_phys(a, va + off), pa + off);
+          }
+          pt_iommu_deinit(a);
+          pt_iommu_deinit(b);
+        },
+      ),
+      { seed, numRuns: 40 },
+    );
+  }
 });
 
 Deno.test("amdv1 grows its top for a high VA", () => {

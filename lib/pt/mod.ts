@@ -24,10 +24,8 @@ export * from "./iommu.ts";
 export * from "./iommu_pt.ts";
 export * from "./formats/mod.ts";
 export {
-  iommu_alloc_pages_sz,
-  iommu_free_pages,
-  iommu_put_pages_list,
+  FP_TABLE_ALLOC,
   nr_secondary_pagetable,
   pt_pages_of_owner,
-  PtTableMem,
+  type PtTableMem,
 } from "./_mem.ts";
