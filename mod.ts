@@ -12,6 +12,4 @@ export * from "./lib/maple/mod.ts";
 export * from "./lib/rbtree/mod.ts";
 export * from "./lib/interval_tree/mod.ts";
 export * from "./lib/iova/mod.ts";
-// The page table re-exports its own table-memory helpers, which share names
-// with lib/kernel/page_alloc.ts until it moves onto it: keep it namespaced.
-export * as pt from "./lib/pt/mod.ts";
+export * from "./lib/pt/mod.ts";

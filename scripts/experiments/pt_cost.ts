@@ -17,12 +17,11 @@
  *
  * @module
  */
-import { BIT } from "../../lib/kernel/mod.ts";
+import { BIT, iommu_put_pages_list } from "../../lib/kernel/mod.ts";
 import {
   Amdv1Format,
   iommu_map,
   IOMMU_PT_DOMAIN_OPS,
-  iommu_put_pages_list,
   IOMMU_READ,
   iommu_unmap,
   IOMMU_WRITE,
