@@ -1999,7 +1999,7 @@ function n_unmap_range(
       // A last inside an entry unmaps the entire entry
       const n = fmt.n_entry_num_contig_lg2(lo, hi, level);
       const cnt = POW2N[n]!;
-      PT_WARN_ON(common, index % cnt !== 0);
+      PT_WARN_ON(common, (index & (cnt - 1)) !== 0);
       for (let i = index * 2; i < (index + cnt) * 2; i++) t[i] = 0;
       num_oas += cnt;
       if (flush_start < 0 || index < flush_start) flush_start = index;
