@@ -13,7 +13,10 @@
  * the kernel's reserved zero entry.
  *
  * Nodes come from the `maple_node` slab cache (256 bytes each); every node
- * allocation passes the `maple.node_alloc` fault point first.
+ * allocation passes the `maple.node_alloc` fault point first. Node memory
+ * is pooled (typed arrays indexed by node number, see "Nodes" below): a
+ * node is a small integer, like the kernel's encoded `maple_enode`, and the
+ * slab object is a {@link MapleNode} handle naming it.
  *
  * Not modelled: bulk mode (`mas_expected_entries`), `__mt_dup`/`mtree_dup`,
  * `mtree_alloc_cyclic`, dense nodes (no 6.12 write path creates them).
@@ -36,6 +39,7 @@ import {
   GFP_NOWAIT,
   gfpflags_allow_blocking,
   kasan_check,
+  kasan_enabled,
   kmem_cache_alloc,
   kmem_cache_create,
   kmem_cache_free,
@@ -198,120 +202,201 @@ export function mt_is_reserved(entry: unknown): boolean {
 
 // ---------------------------------------------------------------------------
 // Nodes
+//
+// Node memory is pooled: node `n` (a small integer, the lab's `maple_enode`)
+// keeps its pivots in PIV[16n .. 16n+14], its slots in SLOT[16n .. 16n+15]
+// and its gaps in GAP[16n .. 16n+9]; type, parent, parent slot and the
+// metadata are per-node typed arrays. Internal nodes hold child node numbers
+// in their slots. Every node still comes from the `maple_node` slab cache:
+// the slab object is a {@link MapleNode} handle naming the node number, so
+// the cache accounts for 256 bytes per node, `maple.node_alloc` and slab
+// fault injection apply, and KASAN sees double frees. A freed node number is
+// quarantined (not reused) while KASAN tracks objects, so that a stale node
+// reached later still resolves to its freed handle and `mt_validate`
+// reports the use-after-free.
 
-/**
- * A number array of `n` zeros held as unboxed doubles (PACKED_DOUBLE), so
- * that indices up to 2^53-1 never change its representation and the array
- * sits in the JS heap next to its node.
- */
-function new_num_array(n: number): number[] {
-  const a = [0.5];
-  for (let i = 1; i < n; i++) a.push(0.5);
-  for (let i = 0; i < n; i++) a[i] = 0;
-  return a;
+/** No node (`NULL`). */
+const MAS_NONE = 0;
+/** The parent of a root node: stands for the tree (`MA_ROOT_PARENT`). */
+export const MA_ROOT_PARENT = 1;
+/** What `mas->node` holds in the error state (`MA_ERROR(err)`). */
+const MA_ERROR_NODE = 2;
+/** First node number handed out. */
+const FIRST_NODE = 3;
+
+let pool_cap = 1024;
+let PIV = new Float64Array(pool_cap << 4);
+let GAP = new Float64Array(pool_cap << 4);
+const SLOT: unknown[] = [];
+let NTYPE = new Uint8Array(pool_cap);
+let NPARENT = new Int32Array(pool_cap);
+let NPSLOT = new Uint8Array(pool_cap);
+let NEND = new Uint8Array(pool_cap);
+let NMGAP = new Uint8Array(pool_cap);
+let NFREED = new Uint8Array(pool_cap);
+const NODE_OBJ: (MapleNode | null)[] = [];
+for (let i = 0; i < pool_cap; i++) NODE_OBJ.push(null);
+for (let i = 0; i < pool_cap << 4; i++) SLOT.push(null);
+let pool_next = FIRST_NODE;
+const pool_free: number[] = [];
+const QUARANTINE = 4096;
+const pool_quarantine = new Int32Array(QUARANTINE);
+let pool_q_head = 0;
+let pool_q_len = 0;
+
+function pool_grow(): void {
+  const cap = pool_cap * 2;
+  const grow_f = (a: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> => {
+    const b = new Float64Array(cap << 4);
+    b.set(a);
+    return b;
+  };
+  PIV = grow_f(PIV);
+  GAP = grow_f(GAP);
+  const grow_u8 = (a: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> => {
+    const b = new Uint8Array(cap);
+    b.set(a);
+    return b;
+  };
+  NTYPE = grow_u8(NTYPE);
+  NPSLOT = grow_u8(NPSLOT);
+  NEND = grow_u8(NEND);
+  NMGAP = grow_u8(NMGAP);
+  NFREED = grow_u8(NFREED);
+  const p = new Int32Array(cap);
+  p.set(NPARENT);
+  NPARENT = p;
+  for (let i = pool_cap; i < cap; i++) NODE_OBJ.push(null);
+  for (let i = pool_cap << 4; i < cap << 4; i++) SLOT.push(null);
+  pool_cap = cap;
 }
 
-// Node pivots and gaps: array literals of doubles are allocated with their
-// exact capacity, next to their header (new_num_array() grows by pushing).
-function new_pivots(): number[] {
-  const a = [
-    0.5,
-    0.5,
-    0.5,
-    0.5,
-    0.5,
-    0.5,
-    0.5,
-    0.5,
-    0.5,
-    0.5,
-    0.5,
-    0.5,
-    0.5,
-    0.5,
-    0.5,
-  ];
-  for (let i = 0; i < 15; i++) a[i] = 0;
-  return a;
-}
-// A literal of constants would share a copy-on-write backing store until
-// its first write; a computed element makes the array own it at once.
-function new_slots(n: null): unknown[] {
-  return [n, n, n, n, n, n, n, n, n, n, n, n, n, n, n, n];
-}
-function new_gaps(): number[] {
-  const a = [0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5];
-  for (let i = 0; i < 10; i++) a[i] = 0;
-  return a;
+// A node number for a new slab object.
+function pool_get(): number {
+  if (pool_free.length) return pool_free.pop()!;
+  if (pool_next === pool_cap) pool_grow();
+  return pool_next++;
 }
 
-/**
- * A maple node (`struct maple_node`), one class for every type. The kernel
- * keeps the type in the encoded pointer; here it is a field. `end` and `gap`
- * are the node metadata (`struct maple_metadata`).
- */
-export class MapleNode {
-  /** `enum maple_type` of the node. */
-  type = 0;
-  /** Parent node; {@link MA_ROOT_PARENT} for the root; itself when dead. */
-  parent: MapleNode | null = null;
-  /** Offset of this node in its parent. */
-  parent_slot = 0;
-  /** Pivots (15 used for range nodes, 9 for arange nodes). */
-  readonly pivot: number[] = new_pivots();
-  /** Slots: entries in leaves, child nodes in internal nodes. */
-  readonly slot: unknown[] = new_slots(null);
-  /** Gaps (arange nodes only). */
-  readonly gap: number[] = new_gaps();
-  /** `meta.end`. */
-  meta_end = 0;
-  /** `meta.gap`. */
-  meta_gap = 0;
+// The slab freed node n's object: its number may be reused, after the
+// quarantine when KASAN tracks objects.
+function pool_put(n: number): void {
+  if (!kasan_enabled()) {
+    pool_free.push(n);
+    return;
+  }
+  if (pool_q_len === QUARANTINE) {
+    pool_free.push(pool_quarantine[pool_q_head]);
+    pool_q_head = (pool_q_head + 1) % QUARANTINE;
+    pool_q_len--;
+  }
+  pool_quarantine[(pool_q_head + pool_q_len) % QUARANTINE] = n;
+  pool_q_len++;
+}
 
-  /** `memset(node, 0, sizeof(*node))`. */
-  clear(): void {
-    this.type = 0;
-    this.parent = null;
-    this.parent_slot = 0;
-    const p = this.pivot;
-    for (let i = 0; i < 15; i++) p[i] = 0;
-    const s = this.slot;
-    for (let i = 0; i < 16; i++) s[i] = null;
-    const g = this.gap;
-    for (let i = 0; i < 10; i++) g[i] = 0;
-    this.meta_end = 0;
-    this.meta_gap = 0;
+// memset(node, 0, sizeof(*node))
+function node_clear(n: number): void {
+  NTYPE[n] = 0;
+  NPARENT[n] = MAS_NONE;
+  NPSLOT[n] = 0;
+  NEND[n] = 0;
+  NMGAP[n] = 0;
+  const b = n << 4;
+  const piv = PIV;
+  const gap = GAP;
+  const slot = SLOT;
+  for (let i = b; i < b + 16; i++) {
+    piv[i] = 0;
+    gap[i] = 0;
+    slot[i] = null;
   }
 }
 
-/** The parent of a root node: stands for the tree (`MA_ROOT_PARENT`). */
-export const MA_ROOT_PARENT: MapleNode = new MapleNode();
+/**
+ * The slab object of a maple node (`struct maple_node` as the slab sees
+ * it): names the node's number in the node pool.
+ */
+export class MapleNode {
+  /** The node number (the lab's `maple_enode`). */
+  readonly id: number;
+  /** Creates a handle for node `id`. */
+  constructor(id: number) {
+    this.id = id;
+  }
+}
+
+/** The slab object of node `n` (the freed one while `n` is quarantined). */
+export function maple_node_object(n: number): MapleNode | null {
+  return n >= FIRST_NODE && n < pool_cap ? NODE_OBJ[n] : null;
+}
+
+/** `enum maple_type` of node `n`. */
+export function mte_node_type(n: number): number {
+  return NTYPE[n];
+}
+/** Pivot `i` of node `n`. */
+export function mte_pivot(n: number, i: number): number {
+  return PIV[(n << 4) + i];
+}
+/** Sets pivot `i` of node `n` (for corrupting trees in tests). */
+export function mte_set_pivot(n: number, i: number, v: number): void {
+  PIV[(n << 4) + i] = v;
+}
+/** Slot `i` of node `n`: an entry, or a child node number. */
+export function mte_slot(n: number, i: number): unknown {
+  return SLOT[(n << 4) + i];
+}
+/** Sets slot `i` of node `n` (for corrupting trees in tests). */
+export function mte_set_slot(n: number, i: number, v: unknown): void {
+  SLOT[(n << 4) + i] = v;
+}
+/** Gap `i` of node `n` (arange nodes). */
+export function mte_gap(n: number, i: number): number {
+  return GAP[(n << 4) + i];
+}
+/** Sets gap `i` of node `n` (for corrupting trees in tests). */
+export function mte_set_gap(n: number, i: number, v: number): void {
+  GAP[(n << 4) + i] = v;
+}
+/** The parent node number of node `n` ({@link MA_ROOT_PARENT} for a root). */
+export function mte_parent_node(n: number): number {
+  return NPARENT[n];
+}
 
 const node_cache: KmemCache<MapleNode> = kmem_cache_create(
   "maple_node",
   MAPLE_NODE_SIZE,
   MAPLE_NODE_SIZE,
   0,
-  () => new MapleNode(),
+  () => new MapleNode(pool_get()),
 );
 /** The slab cache nodes come from (`maple_node_cache`). */
 export const maple_node_cache: KmemCache<MapleNode> = node_cache;
 const FP_NODE_ALLOC = declare_fault_point("maple.node_alloc");
 
+function node_from_slab(gfp: number): number {
+  const obj = kmem_cache_alloc(node_cache, gfp);
+  if (obj === null) return MAS_NONE;
+  const n = obj.id;
+  NODE_OBJ[n] = obj;
+  NFREED[n] = 0;
+  return n;
+}
+
 // mt_alloc_one()
-function mt_alloc_one(gfp: number): MapleNode | null {
-  if (should_fail(FP_NODE_ALLOC)) return null;
-  return kmem_cache_alloc(node_cache, gfp);
+function mt_alloc_one(gfp: number): number {
+  if (should_fail(FP_NODE_ALLOC)) return MAS_NONE;
+  return node_from_slab(gfp);
 }
 
 // mt_alloc_bulk(): all or nothing.
-function mt_alloc_bulk(gfp: number, size: number, out: MapleNode[]): number {
+function mt_alloc_bulk(gfp: number, size: number, out: number[]): number {
   if (should_fail(FP_NODE_ALLOC)) return 0;
   const start = out.length;
   for (let i = 0; i < size; i++) {
-    const n = kmem_cache_alloc(node_cache, gfp);
-    if (n === null) {
-      while (out.length > start) kmem_cache_free(node_cache, out.pop()!);
+    const n = node_from_slab(gfp);
+    if (n === MAS_NONE) {
+      while (out.length > start) mt_free_one(out.pop()!);
       return 0;
     }
     out.push(n);
@@ -320,8 +405,11 @@ function mt_alloc_bulk(gfp: number, size: number, out: MapleNode[]): number {
 }
 
 // mt_free_one()
-function mt_free_one(node: MapleNode): void {
-  kmem_cache_free(node_cache, node);
+function mt_free_one(node: number): void {
+  kmem_cache_free(node_cache, NODE_OBJ[node]);
+  if (NFREED[node]) return; // a double free (reported by the slab)
+  NFREED[node] = 1;
+  pool_put(node);
 }
 
 /** `mt_nr_allocated()`: maple nodes currently allocated. */
@@ -368,14 +456,14 @@ export class MaState {
   index: number;
   /** Range end. */
   last: number;
-  /** The node. */
-  node: MapleNode | null = null;
+  /** The node (a node number; 0 when there is none). */
+  node: number = MAS_NONE;
   /** Implied minimum of the node. */
   min = 0;
   /** Implied maximum of the node. */
   max: number = ULONG_MAX;
   /** Preallocated nodes (`mas->alloc`). */
-  alloc: MapleNode[] = [];
+  alloc: number[] = [];
   /** Outstanding allocation request (`mas_alloc_req`). */
   alloc_req = 0;
   /** `enum maple_status`. */
@@ -435,14 +523,16 @@ export function MA_STATE(
 /** `struct ma_wr_state`. */
 class MaWrState {
   mas: MaState;
-  node: MapleNode | null = null;
+  node: number = MAS_NONE;
   r_min = 0;
   r_max = 0;
   type = 0;
   offset_end = 0;
-  pivots: number[] = EMPTY_PIVOTS;
+  /** Base of the node's pivots in PIV (`wr_mas->pivots`). */
+  pivots = 0;
   end_piv = 0;
-  slots: unknown[] = EMPTY_SLOTS;
+  /** Base of the node's slots in SLOT (`wr_mas->slots`). */
+  slots = 0;
   entry: unknown;
   content: unknown = null;
   constructor(mas: MaState, entry: unknown) {
@@ -450,8 +540,6 @@ class MaWrState {
     this.entry = entry;
   }
 }
-const EMPTY_PIVOTS: number[] = new_num_array(15);
-const EMPTY_SLOTS: unknown[] = [];
 
 const MAPLE_BIG_NODE_SLOTS = MAPLE_RANGE64_SLOTS * 2 + 2;
 const MAPLE_BIG_NODE_GAPS = MAPLE_ARANGE64_SLOTS * 2 + 1;
@@ -473,6 +561,16 @@ class MapleBigNode {
     this.b_end = 0;
     this.type = 0;
   }
+}
+/**
+ * A number array of `n` zeros held as unboxed doubles (PACKED_DOUBLE), so
+ * that indices up to 2^53-1 never change its representation.
+ */
+function new_num_array(n: number): number[] {
+  const a = [0.5];
+  for (let i = 1; i < n; i++) a.push(0.5);
+  for (let i = 0; i < n; i++) a[i] = 0;
+  return a;
 }
 /** A packed array of `n` nulls. */
 function new_null_array(n: number): unknown[] {
@@ -516,20 +614,20 @@ function mt_attr(mt: MapleTree): number {
 function ma_is_leaf(type: number): boolean {
   return type < maple_range_64;
 }
-function mte_is_leaf(node: MapleNode): boolean {
-  return node.type < maple_range_64;
+function mte_is_leaf(node: number): boolean {
+  return NTYPE[node] < maple_range_64;
 }
-function ma_is_root(node: MapleNode): boolean {
-  return node.parent === MA_ROOT_PARENT;
+function ma_is_root(node: number): boolean {
+  return NPARENT[node] === MA_ROOT_PARENT;
 }
-function mte_is_root(node: MapleNode): boolean {
-  return node.parent === MA_ROOT_PARENT;
+function mte_is_root(node: number): boolean {
+  return NPARENT[node] === MA_ROOT_PARENT;
 }
 function mas_is_root_limits(mas: MaState): boolean {
   return mas.min === 0 && mas.max === ULONG_MAX;
 }
-function ma_dead_node(node: MapleNode): boolean {
-  return node.parent === node;
+function ma_dead_node(node: number): boolean {
+  return NPARENT[node] === node;
 }
 /** `mt_is_alloc(mt)`. */
 export function mt_is_alloc(mt: MapleTree): boolean {
@@ -544,7 +642,6 @@ export function mt_external_lock(mt: MapleTree): boolean {
   return (mt.ma_flags & MT_FLAGS_LOCK_MASK) === MT_FLAGS_LOCK_EXTERN;
 }
 /** What `mas->node` holds in the error state (`MA_ERROR(err)`). */
-const MA_ERROR_NODE: MapleNode = new MapleNode();
 function mas_set_err(mas: MaState, err: number): void {
   mas.node = MA_ERROR_NODE;
   mas.err = err;
@@ -579,7 +676,7 @@ export function mas_err(mas: MaState): number {
 /** `mas_reset(mas)`. */
 export function mas_reset(mas: MaState): void {
   mas.status = ma_start;
-  mas.node = null;
+  mas.node = MAS_NONE;
 }
 /** `mas_set_range(mas, start, last)`. */
 export function mas_set_range(
@@ -611,7 +708,7 @@ export function mas_init(mas: MaState, tree: MapleTree, addr: number): void {
   mas.max = ULONG_MAX;
   mas.min = 0;
   mas.status = ma_start;
-  mas.node = null;
+  mas.node = MAS_NONE;
   mas.alloc = [];
   mas.alloc_req = 0;
   mas.depth = 0;
@@ -622,89 +719,90 @@ export function mas_init(mas: MaState, tree: MapleTree, addr: number): void {
   mas.err = 0;
 }
 
-function mas_parent_type(mas: MaState, _node: MapleNode): number {
+function mas_parent_type(mas: MaState, _node: number): number {
   return mt_is_alloc(mas.tree) ? maple_arange_64 : maple_range_64;
 }
 // mas_set_parent()
 function mas_set_parent(
   _mas: MaState,
-  node: MapleNode,
-  parent: MapleNode,
+  node: number,
+  parent: number,
   slot: number,
 ): void {
-  node.parent = parent;
-  node.parent_slot = slot;
+  NPARENT[node] = parent;
+  NPSLOT[node] = slot;
 }
 // mte_parent_slot()
-function mte_parent_slot(node: MapleNode): number {
-  if (node.parent === MA_ROOT_PARENT) return 0;
-  return node.parent_slot;
+function mte_parent_slot(node: number): number {
+  if (NPARENT[node] === MA_ROOT_PARENT) return 0;
+  return NPSLOT[node];
 }
-function mte_parent(node: MapleNode): MapleNode {
-  return node.parent!;
+function mte_parent(node: number): number {
+  return NPARENT[node]!;
 }
-function mte_set_node_dead(node: MapleNode): void {
-  node.parent = node;
+function mte_set_node_dead(node: number): void {
+  NPARENT[node] = node;
 }
 // mas_safe_pivot()
 function mas_safe_pivot(
   mas: MaState,
-  pivots: number[],
+  pivots: number,
   piv: number,
   type: number,
 ): number {
   if (piv >= mt_pivots[type]) return mas.max;
-  return pivots[piv];
+  return PIV[pivots + piv];
 }
 // mas_safe_min()
 function mas_safe_min(
   mas: MaState,
-  pivots: number[],
+  pivots: number,
   offset: number,
 ): number {
-  if (offset) return pivots[offset - 1] + 1;
+  if (offset) return PIV[pivots + offset - 1] + 1;
   return mas.min;
 }
 function ma_set_meta(
-  node: MapleNode,
+  node: number,
   _type: number,
   offset: number,
   end: number,
 ): void {
-  node.meta_gap = offset;
-  node.meta_end = end;
+  NMGAP[node] = offset;
+  NEND[node] = end;
 }
 // ma_data_end()
 function ma_data_end(
-  node: MapleNode,
+  node: number,
   type: number,
-  pivots: number[],
+  pivots: number,
   max: number,
 ): number {
-  if (type === maple_arange_64) return node.meta_end;
+  if (type === maple_arange_64) return NEND[node];
   const offset = mt_pivots[type] - 1;
-  if (pivots[offset] === 0) return node.meta_end;
-  if (pivots[offset] === max) return offset;
+  if (PIV[pivots + offset] === 0) return NEND[node];
+  if (PIV[pivots + offset] === max) return offset;
   return mt_pivots[type];
 }
 // mas_data_end()
 function mas_data_end(mas: MaState): number {
-  const node = mas.node!;
-  return ma_data_end(node, node.type, node.pivot, mas.max);
+  const node = mas.node;
+  return ma_data_end(node, NTYPE[node], node << 4, mas.max);
 }
 
 // mas_descend()
 function mas_descend(mas: MaState): void {
-  const node = mas.node!;
-  const pivots = node.pivot;
-  if (mas.offset) mas.min = pivots[mas.offset - 1] + 1;
-  mas.max = mas_safe_pivot(mas, pivots, mas.offset, node.type);
-  mas.node = node.slot[mas.offset] as MapleNode;
+  const node = mas.node;
+  const pivots = node << 4;
+  if (mas.offset) mas.min = PIV[pivots + mas.offset - 1] + 1;
+  mas.max = mas_safe_pivot(mas, pivots, mas.offset, NTYPE[node]);
+  mas.node = SLOT[(node << 4) + mas.offset] as number;
 }
 
 // mas_ascend()
 function mas_ascend(mas: MaState): number {
-  let a_node = mas.node!;
+  const piv_ = PIV;
+  let a_node = mas.node;
   if (ma_is_root(a_node)) {
     mas.offset = 0;
     return 0;
@@ -734,15 +832,15 @@ function mas_ascend(mas: MaState): number {
     a_node = mte_parent(p_enode);
     const a_slot = mte_parent_slot(p_enode);
     a_enode = a_node;
-    const pivots = a_node.pivot;
+    const pivots = a_node << 4;
     if (ma_dead_node(a_node)) return 1;
     if (!set_min && a_slot) {
       set_min = true;
-      min = pivots[a_slot - 1] + 1;
+      min = piv_[pivots + a_slot - 1] + 1;
     }
     if (!set_max && a_slot < mt_pivots[a_type]) {
       set_max = true;
-      max = pivots[a_slot];
+      max = piv_[pivots + a_slot];
     }
     if (ma_is_root(a_node)) break;
   } while (!set_min || !set_max);
@@ -767,19 +865,19 @@ function mas_set_alloc_req(mas: MaState, count: number): void {
 }
 
 // mas_pop_node()
-function mas_pop_node(mas: MaState): MapleNode {
+function mas_pop_node(mas: MaState): number {
   const total = mas.alloc.length;
   if (WARN_ON(!total)) {
     throw new Error("maple: mas_pop_node() with no preallocated node");
   }
   const ret = mas.alloc.pop()!;
   if (mas.alloc_req) mas.alloc_req++;
-  ret.clear();
+  node_clear(ret);
   return ret;
 }
 
 // mas_push_node()
-function mas_push_node(mas: MaState, used: MapleNode): void {
+function mas_push_node(mas: MaState, used: number): void {
   const requested = mas.alloc_req;
   mas.alloc.push(used);
   if (requested > 1) mas.alloc_req = requested - 1;
@@ -797,7 +895,7 @@ function mas_alloc_nodes(mas: MaState, gfp: number): void {
   }
   if (!allocated || allocated % (MAPLE_ALLOC_SLOTS + 1) === 0) {
     const node = mt_alloc_one(gfp);
-    if (node === null) {
+    if (node === MAS_NONE) {
       mas.alloc_req = requested;
       mas_set_err(mas, -ENOMEM);
       return;
@@ -820,7 +918,7 @@ function mas_alloc_nodes(mas: MaState, gfp: number): void {
 }
 
 // mas_free()
-function mas_free(mas: MaState, used: MapleNode): void {
+function mas_free(mas: MaState, used: number): void {
   if (mt_in_rcu(mas.tree)) {
     // ma_free_rcu(): the lab has no readers in flight, free at once.
     mt_free_one(used);
@@ -852,11 +950,11 @@ function mas_start(mas: MaState): unknown {
     if (root instanceof MapleNode) {
       mas.depth = 1;
       mas.status = ma_active;
-      mas.node = root;
+      mas.node = root.id;
       mas.offset = 0;
       return null;
     }
-    mas.node = null;
+    mas.node = MAS_NONE;
     if (root === null) {
       mas.status = ma_none;
       mas.offset = MAPLE_NODE_SLOTS;
@@ -875,33 +973,36 @@ function mas_start(mas: MaState): unknown {
 
 // mas_leaf_max_gap()
 function mas_leaf_max_gap(mas: MaState): number {
-  const mn = mas.node!;
-  const slots = mn.slot;
-  const pivots = mn.pivot;
+  const piv_ = PIV;
+  const slot_ = SLOT;
+  const ntype_ = NTYPE;
+  const mn = mas.node;
+  const slots = mn << 4;
+  const pivots = mn << 4;
   let max_gap = 0;
   let gap = 0;
   let i: number;
-  if (slots[0] === null) {
-    max_gap = pivots[0] - mas.min + 1;
+  if (slot_[slots + 0] === null) {
+    max_gap = piv_[pivots + 0] - mas.min + 1;
     i = 2;
   } else {
     i = 1;
   }
-  const end = ma_data_end(mn, mn.type, pivots, mas.max);
+  const end = ma_data_end(mn, ntype_[mn], pivots, mas.max);
   if (end === 0) {
     // A single-slot node (only a root leaf can be one).
-    return slots[0] === null ? mas.max - mas.min + 1 : 0;
+    return slot_[slots + 0] === null ? mas.max - mas.min + 1 : 0;
   }
   const max_piv = end - 1;
-  if (mas.max === ULONG_MAX && slots[max_piv + 1] === null) {
-    gap = ULONG_MAX - pivots[max_piv];
+  if (mas.max === ULONG_MAX && slot_[slots + max_piv + 1] === null) {
+    gap = ULONG_MAX - piv_[pivots + max_piv];
     if (gap > max_gap) max_gap = gap;
-    if (max_gap > pivots[max_piv] - mas.min) return max_gap;
+    if (max_gap > piv_[pivots + max_piv] - mas.min) return max_gap;
   }
   for (; i <= max_piv; i++) {
-    if (slots[i] !== null) continue;
-    const pstart = pivots[i - 1];
-    gap = pivots[i] - pstart;
+    if (slot_[slots + i] !== null) continue;
+    const pstart = piv_[pivots + i - 1];
+    gap = piv_[pivots + i] - pstart;
     if (gap > max_gap) max_gap = gap;
     i++; // There cannot be two gaps in a row.
   }
@@ -910,13 +1011,13 @@ function mas_leaf_max_gap(mas: MaState): number {
 
 // ma_max_gap(): returns [max_gap, offset] via the scratch.
 let ma_max_gap_off = 0;
-function ma_max_gap(node: MapleNode, gaps: number[]): number {
-  let i = node.meta_end;
+function ma_max_gap(node: number, gaps: number): number {
+  let i = NEND[node];
   let offset = i;
   let max_gap = 0;
   do {
-    if (gaps[i] > max_gap) {
-      max_gap = gaps[i];
+    if (GAP[gaps + i] > max_gap) {
+      max_gap = GAP[gaps + i];
       offset = i;
     }
   } while (i--);
@@ -926,28 +1027,30 @@ function ma_max_gap(node: MapleNode, gaps: number[]): number {
 
 // mas_max_gap()
 function mas_max_gap(mas: MaState): number {
-  const node = mas.node!;
-  if (ma_is_leaf(node.type)) return mas_leaf_max_gap(mas);
-  return node.gap[node.meta_gap];
+  const node = mas.node;
+  if (ma_is_leaf(NTYPE[node])) return mas_leaf_max_gap(mas);
+  return GAP[(node << 4) + NMGAP[node]];
 }
 
 // mas_parent_gap()
 function mas_parent_gap(mas: MaState, offset: number, nw: number): void {
-  let penode = mte_parent(mas.node!);
+  const gap_ = GAP;
+  const nmgap_ = NMGAP;
+  let penode = mte_parent(mas.node);
   let pnode = penode;
   for (;;) {
-    const pgaps = pnode.gap;
-    let meta_offset = pnode.meta_gap;
-    const meta_gap = pgaps[meta_offset];
-    pgaps[offset] = nw;
+    const pgaps = pnode << 4;
+    let meta_offset = nmgap_[pnode];
+    const meta_gap = gap_[pgaps + meta_offset];
+    gap_[pgaps + offset] = nw;
     if (meta_gap === nw) return;
     if (offset !== meta_offset) {
       if (meta_gap > nw) return;
-      pnode.meta_gap = offset;
+      nmgap_[pnode] = offset;
     } else if (nw < meta_gap) {
       nw = ma_max_gap(pnode, pgaps);
       meta_offset = ma_max_gap_off;
-      pnode.meta_gap = meta_offset;
+      nmgap_[pnode] = meta_offset;
     }
     if (ma_is_root(pnode)) return;
     offset = mte_parent_slot(penode);
@@ -959,52 +1062,52 @@ function mas_parent_gap(mas: MaState, offset: number, nw: number): void {
 // mas_update_gap()
 function mas_update_gap(mas: MaState): void {
   if (!mt_is_alloc(mas.tree)) return;
-  const node = mas.node!;
+  const node = mas.node;
   if (mte_is_root(node)) return;
   const max_gap = mas_max_gap(mas);
   const pslot = mte_parent_slot(node);
-  const p_gap = mte_parent(node).gap[pslot];
+  const p_gap = GAP[(mte_parent(node) << 4) + pslot];
   if (p_gap !== max_gap) mas_parent_gap(mas, pslot, max_gap);
 }
 
 // mas_adopt_children()
-function mas_adopt_children(mas: MaState, parent: MapleNode): void {
-  const slots = parent.slot;
-  let offset = ma_data_end(parent, parent.type, parent.pivot, mas.max);
+function mas_adopt_children(mas: MaState, parent: number): void {
+  const slots = parent << 4;
+  let offset = ma_data_end(parent, NTYPE[parent], parent << 4, mas.max);
   do {
-    const child = slots[offset] as MapleNode;
+    const child = SLOT[slots + offset] as number;
     mas_set_parent(mas, child, parent, offset);
   } while (offset--);
 }
 
 // mas_put_in_tree()
-function mas_put_in_tree(mas: MaState, old_enode: MapleNode): void {
-  const node = mas.node!;
+function mas_put_in_tree(mas: MaState, old_enode: number): void {
+  const node = mas.node;
   if (mte_is_root(node)) {
-    node.parent = MA_ROOT_PARENT;
-    node.parent_slot = 0;
-    mas.tree.ma_root = node;
+    NPARENT[node] = MA_ROOT_PARENT;
+    NPSLOT[node] = 0;
+    mas.tree.ma_root = NODE_OBJ[node];
     mas_set_height(mas);
   } else {
     const offset = mte_parent_slot(node);
-    mte_parent(node).slot[offset] = node;
+    SLOT[(mte_parent(node) << 4) + offset] = node;
   }
   mte_set_node_dead(old_enode);
 }
 
 // mas_replace_node()
-function mas_replace_node(mas: MaState, old_enode: MapleNode): void {
+function mas_replace_node(mas: MaState, old_enode: number): void {
   mas_put_in_tree(mas, old_enode);
   mas_free(mas, old_enode);
 }
 
 // mas_find_child()
 function mas_find_child(mas: MaState, child: MaState): boolean {
-  const node = mas.node!;
-  const slots = node.slot;
-  const end = ma_data_end(node, node.type, node.pivot, mas.max);
+  const node = mas.node;
+  const slots = node << 4;
+  const end = ma_data_end(node, NTYPE[node], node << 4, mas.max);
   for (let offset = mas.offset; offset <= end; offset++) {
-    const entry = slots[offset] as MapleNode;
+    const entry = SLOT[slots + offset] as number;
     if (mte_parent(entry) === node) {
       child.copy(mas);
       mas.offset = offset + 1;
@@ -1094,20 +1197,20 @@ function mas_mab_cp(
   b_node: MapleBigNode,
   mab_start: number,
 ): void {
-  const node = mas.node!;
-  const mt = node.type;
-  const pivots = node.pivot;
+  const node = mas.node;
+  const mt = NTYPE[node];
+  const pivots = node << 4;
   let i = mas_start;
   let j = mab_start;
   complete: {
     if (!i) {
-      b_node.pivot[j] = pivots[i++];
+      b_node.pivot[j] = PIV[pivots + i++];
       if (i > mas_end) break complete;
       j++;
     }
     const piv_end = mas_end < mt_pivots[mt] ? mas_end : mt_pivots[mt];
     for (; i < piv_end; i++, j++) {
-      b_node.pivot[j] = pivots[i];
+      b_node.pivot[j] = PIV[pivots + i];
       if (!b_node.pivot[j]) break;
       if (mas.max === b_node.pivot[j]) break complete;
     }
@@ -1115,16 +1218,20 @@ function mas_mab_cp(
   }
   b_node.b_end = ++j;
   j -= mab_start;
-  const slots = node.slot;
-  for (let k = 0; k < j; k++) b_node.slot[mab_start + k] = slots[mas_start + k];
+  const slots = node << 4;
+  for (let k = 0; k < j; k++) {
+    b_node.slot[mab_start + k] = SLOT[slots + mas_start + k];
+  }
   if (!ma_is_leaf(mt) && mt_is_alloc(mas.tree)) {
-    const gaps = node.gap;
-    for (let k = 0; k < j; k++) b_node.gap[mab_start + k] = gaps[mas_start + k];
+    const gaps = node << 4;
+    for (let k = 0; k < j; k++) {
+      b_node.gap[mab_start + k] = GAP[gaps + mas_start + k];
+    }
   }
 }
 
 // mas_leaf_set_meta()
-function mas_leaf_set_meta(node: MapleNode, mt: number, end: number): void {
+function mas_leaf_set_meta(node: number, mt: number, end: number): void {
   if (end < mt_slots[mt] - 1) ma_set_meta(node, mt, 0, end);
 }
 
@@ -1136,35 +1243,37 @@ function mab_mas_cp(
   mas: MaState,
   new_max: boolean,
 ): void {
-  const node = mas.node!;
-  const mt = node.type;
-  const slots = node.slot;
-  const pivots = node.pivot;
+  const node = mas.node;
+  const mt = NTYPE[node];
+  const slots = node << 4;
+  const pivots = node << 4;
   let i: number;
   let j = 0;
   if (mab_end - mab_start > mt_pivots[mt]) mab_end--;
-  if (!pivots[mt_pivots[mt] - 1]) slots[mt_pivots[mt]] = null;
+  if (!PIV[pivots + (mt_pivots[mt] - 1)]) SLOT[slots + (mt_pivots[mt])] = null;
   i = mab_start;
   do {
     // pivot[15] of a range node is slot[0] in the kernel's layout (written
     // here, then overwritten by the slot copy): skip it, so that the pivot
     // array keeps its 15 elements.
-    if (j < MAPLE_RANGE64_SLOTS - 1) pivots[j] = b_node.pivot[i];
+    if (j < MAPLE_RANGE64_SLOTS - 1) PIV[pivots + j] = b_node.pivot[i];
     j++;
     i++;
   } while (i <= mab_end && b_node.pivot[i]);
-  for (let k = 0; k < i - mab_start; k++) slots[k] = b_node.slot[mab_start + k];
+  for (let k = 0; k < i - mab_start; k++) {
+    SLOT[slots + k] = b_node.slot[mab_start + k];
+  }
   if (new_max) mas.max = b_node.pivot[i - 1];
   const end = j - 1;
   if (!ma_is_leaf(mt) && mt_is_alloc(mas.tree)) {
     let max_gap = 0;
     let offset = 0;
-    const gaps = node.gap;
+    const gaps = node << 4;
     do {
-      gaps[--j] = b_node.gap[--i];
-      if (gaps[j] > max_gap) {
+      GAP[gaps + --j] = b_node.gap[--i];
+      if (GAP[gaps + j] > max_gap) {
         offset = j;
-        max_gap = gaps[j];
+        max_gap = GAP[gaps + j];
       }
     } while (j);
     ma_set_meta(node, mt, offset, end);
@@ -1205,7 +1314,7 @@ function mas_store_b_node(
   }
   piv = mas_safe_pivot(mas, wr_mas.pivots, offset_end, wr_mas.type);
   if (piv > mas.last) {
-    if (offset_end !== slot) wr_mas.content = wr_mas.slots[offset_end];
+    if (offset_end !== slot) wr_mas.content = SLOT[wr_mas.slots + offset_end];
     b_node.slot[++b_end] = wr_mas.content;
     if (wr_mas.content === null) b_node.gap[b_end] = piv - mas.last + 1;
     b_node.pivot[b_end] = piv;
@@ -1221,8 +1330,8 @@ function mas_store_b_node(
 
 // mas_prev_sibling()
 function mas_prev_sibling(mas: MaState): boolean {
-  const p_slot = mte_parent_slot(mas.node!);
-  if (mte_is_root(mas.node!)) return false;
+  const p_slot = mte_parent_slot(mas.node);
+  if (mte_is_root(mas.node)) return false;
   if (!p_slot) return false;
   mas_ascend(mas);
   mas.offset = p_slot - 1;
@@ -1232,11 +1341,11 @@ function mas_prev_sibling(mas: MaState): boolean {
 
 // mas_next_sibling()
 function mas_next_sibling(mas: MaState): boolean {
-  if (mte_is_root(mas.node!)) return false;
+  if (mte_is_root(mas.node)) return false;
   const parent = new MaState(mas.tree, mas.index, mas.last);
   parent.copy(mas);
   mas_ascend(parent);
-  parent.offset = mte_parent_slot(mas.node!) + 1;
+  parent.offset = mte_parent_slot(mas.node) + 1;
   if (parent.offset > mas_data_end(parent)) return false;
   mas.copy(parent);
   mas_descend(mas);
@@ -1244,12 +1353,12 @@ function mas_next_sibling(mas: MaState): boolean {
 }
 
 // mas_node_or_none()
-function mas_node_or_none(mas: MaState, enode: MapleNode | null): void {
-  if (enode !== null) {
+function mas_node_or_none(mas: MaState, enode: number): void {
+  if (enode !== MAS_NONE) {
     mas.node = enode;
     mas.status = ma_active;
   } else {
-    mas.node = null;
+    mas.node = MAS_NONE;
     mas.status = ma_none;
   }
 }
@@ -1257,15 +1366,15 @@ function mas_node_or_none(mas: MaState, enode: MapleNode | null): void {
 // mas_wr_node_walk()
 function mas_wr_node_walk(wr_mas: MaWrState): void {
   const mas = wr_mas.mas;
-  const node = mas.node!;
+  const node = mas.node;
   wr_mas.node = node;
-  const pivots = node.pivot;
+  const pivots = node << 4;
   wr_mas.pivots = pivots;
   const count = mas.end = ma_data_end(node, wr_mas.type, pivots, mas.max);
   let offset = mas.offset;
   const index = mas.index;
-  while (offset < count && index > pivots[offset]) offset++;
-  wr_mas.r_max = offset < count ? pivots[offset] : mas.max;
+  while (offset < count && index > PIV[pivots + offset]) offset++;
+  wr_mas.r_max = offset < count ? PIV[pivots + offset] : mas.max;
   wr_mas.r_min = mas_safe_min(mas, pivots, offset);
   wr_mas.offset_end = mas.offset = offset;
 }
@@ -1276,7 +1385,7 @@ function mas_wr_node_walk(wr_mas: MaWrState): void {
 // mast_rebalance_next()
 function mast_rebalance_next(mast: MapleSubtreeState): void {
   const b_end = mast.bn.b_end;
-  mas_mab_cp(mast.orig_r, 0, mt_slots[mast.orig_r.node!.type], mast.bn, b_end);
+  mas_mab_cp(mast.orig_r, 0, mt_slots[NTYPE[mast.orig_r.node]], mast.bn, b_end);
   mast.orig_r.last = mast.orig_r.max;
 }
 
@@ -1322,7 +1431,7 @@ function mast_spanning_rebalance(mast: MapleSubtreeState): boolean {
       mast.orig_r.copy(r_tmp);
       return true;
     }
-  } while (!mte_is_root(mast.orig_r.node!));
+  } while (!mte_is_root(mast.orig_r.node));
   mast.orig_r.copy(r_tmp);
   mast.orig_l.copy(l_tmp);
   return false;
@@ -1338,34 +1447,34 @@ function mast_ascend(mast: MapleSubtreeState): void {
   if (mast.orig_r.last < mast.orig_r.index) {
     mast.orig_r.last = mast.orig_r.index;
   }
-  wr_mas.type = mast.orig_r.node!.type;
+  wr_mas.type = NTYPE[mast.orig_r.node];
   mas_wr_node_walk(wr_mas);
   mast.orig_l.offset = 0;
   mast.orig_l.index = mast.l.min;
   wr_mas.mas = mast.orig_l;
-  wr_mas.type = mast.orig_l.node!.type;
+  wr_mas.type = NTYPE[mast.orig_l.node];
   mas_wr_node_walk(wr_mas);
   mast.bn.type = wr_mas.type;
 }
 
 // mas_new_ma_node()
-function mas_new_ma_node(mas: MaState, b_node: MapleBigNode): MapleNode {
+function mas_new_ma_node(mas: MaState, b_node: MapleBigNode): number {
   const n = mas_pop_node(mas);
-  n.type = b_node.type;
+  NTYPE[n] = b_node.type;
   return n;
 }
 
 // mas_mab_to_node(): returns split; nodes in the scratch below.
-let m2n_left: MapleNode | null = null;
-let m2n_right: MapleNode | null = null;
-let m2n_middle: MapleNode | null = null;
+let m2n_left: number = MAS_NONE;
+let m2n_right: number = MAS_NONE;
+let m2n_middle: number = MAS_NONE;
 let m2n_mid_split = 0;
 function mas_mab_to_node(mas: MaState, b_node: MapleBigNode): number {
   let split = 0;
   const slot_count = mt_slots[b_node.type];
   m2n_left = mas_new_ma_node(mas, b_node);
-  m2n_right = null;
-  m2n_middle = null;
+  m2n_right = MAS_NONE;
+  m2n_middle = MAS_NONE;
   m2n_mid_split = 0;
   if (b_node.b_end < slot_count) {
     split = b_node.b_end;
@@ -1382,9 +1491,9 @@ function mas_mab_to_node(mas: MaState, b_node: MapleBigNode): number {
 function mab_set_b_end(
   b_node: MapleBigNode,
   mas: MaState,
-  entry: MapleNode | null,
+  entry: number,
 ): void {
-  if (entry === null) return;
+  if (entry === MAS_NONE) return;
   b_node.slot[b_node.b_end] = entry;
   if (mt_is_alloc(mas.tree)) b_node.gap[b_node.b_end] = mas_max_gap(mas);
   b_node.pivot[b_node.b_end++] = mas.max;
@@ -1393,15 +1502,15 @@ function mab_set_b_end(
 // mas_set_split_parent(): slot is passed in and returned.
 function mas_set_split_parent(
   mas: MaState,
-  left: MapleNode,
-  right: MapleNode | null,
+  left: number,
+  right: number,
   slot: number,
   split: number,
 ): number {
   if (mas_is_none(mas)) return slot;
-  if (slot <= split) mas_set_parent(mas, mas.node!, left, slot);
-  else if (right !== null) {
-    mas_set_parent(mas, mas.node!, right, slot - split - 1);
+  if (slot <= split) mas_set_parent(mas, mas.node, left, slot);
+  else if (right !== MAS_NONE) {
+    mas_set_parent(mas, mas.node, right, slot - split - 1);
   }
   return slot + 1;
 }
@@ -1409,32 +1518,32 @@ function mas_set_split_parent(
 // mast_set_split_parents() with mte_mid_split_check() inlined.
 function mast_set_split_parents(
   mast: MapleSubtreeState,
-  left: MapleNode,
-  middle: MapleNode | null,
-  right: MapleNode | null,
+  left: number,
+  middle: number,
+  right: number,
   split: number,
   mid_split: number,
 ): void {
   let l = left;
-  let r: MapleNode | null = right;
+  let r: number = right;
   if (mas_is_none(mast.l)) return;
-  if (middle !== null) r = middle;
+  if (middle !== MAS_NONE) r = middle;
   let slot = mast.l.offset;
   // mte_mid_split_check() before each mas_set_split_parent()
   if (r !== right && slot >= mid_split) {
-    l = r!;
+    l = r;
     r = right;
     split = mid_split;
   }
   slot = mas_set_split_parent(mast.l, l, r, slot, split);
   if (r !== right && slot >= mid_split) {
-    l = r!;
+    l = r;
     r = right;
     split = mid_split;
   }
   slot = mas_set_split_parent(mast.m, l, r, slot, split);
   if (r !== right && slot >= mid_split) {
-    l = r!;
+    l = r;
     r = right;
     split = mid_split;
   }
@@ -1444,7 +1553,7 @@ function mast_set_split_parents(
 // mas_topiary_node()
 function mas_topiary_node(mas: MaState, tmp_mas: MaState, in_rcu: boolean) {
   if (mas_is_none(tmp_mas)) return;
-  const enode = tmp_mas.node!;
+  const enode = tmp_mas.node;
   mte_set_node_dead(enode);
   if (in_rcu) mt_free_one(enode);
   else mas_push_node(mas, enode);
@@ -1464,7 +1573,7 @@ function new_states(mt: MapleTree, set: number): MaState[] {
     const s = states[i];
     s.tree = mt;
     s.index = s.last = 0;
-    s.node = null;
+    s.node = MAS_NONE;
     s.min = 0;
     s.max = ULONG_MAX;
     s.alloc = [];
@@ -1482,8 +1591,8 @@ function new_states(mt: MapleTree, set: number): MaState[] {
 }
 
 // mas_topiary_replace()
-function mas_topiary_replace(mas: MaState, old_enode: MapleNode): void {
-  const subtrees: MapleNode[] = [];
+function mas_topiary_replace(mas: MaState, old_enode: number): void {
+  const subtrees: number[] = [];
   let tmp = new_states(mas.tree, 0);
   let tmp_next = new_states(mas.tree, 1);
   mas_put_in_tree(mas, old_enode);
@@ -1491,7 +1600,7 @@ function mas_topiary_replace(mas: MaState, old_enode: MapleNode): void {
   tmp[0].offset = 0;
   tmp[1].status = ma_none;
   tmp[2].status = ma_none;
-  while (!mte_is_leaf(tmp[0].node!)) {
+  while (!mte_is_leaf(tmp[0].node)) {
     let n = 0;
     for (let i = 0; i < 3; i++) {
       if (mas_is_none(tmp[i])) continue;
@@ -1499,7 +1608,7 @@ function mas_topiary_replace(mas: MaState, old_enode: MapleNode): void {
         if (!mas_find_child(tmp[i], tmp_next[n])) break;
         n++;
       }
-      mas_adopt_children(tmp[i], tmp[i].node!);
+      mas_adopt_children(tmp[i], tmp[i].node);
     }
     if (WARN_ON(n === 0)) break;
     while (n < 3) tmp_next[n++].status = ma_none;
@@ -1527,8 +1636,8 @@ function mas_topiary_replace(mas: MaState, old_enode: MapleNode): void {
           tmp_next[n].min >= tmp_next[0].index &&
           tmp_next[n].max <= tmp_next[0].last
         ) {
-          mte_set_node_dead(tmp_next[n].node!);
-          subtrees.push(tmp_next[n].node!);
+          mte_set_node_dead(tmp_next[n].node);
+          subtrees.push(tmp_next[n].node);
           tmp_next[n].status = ma_none;
         } else {
           n++;
@@ -1541,25 +1650,25 @@ function mas_topiary_replace(mas: MaState, old_enode: MapleNode): void {
     const t = tmp;
     tmp = tmp_next;
     tmp_next = t;
-  } while (!mte_is_leaf(tmp[0].node!));
+  } while (!mte_is_leaf(tmp[0].node));
   for (let i = 0; i < 3; i++) mas_topiary_node(mas, tmp[i], in_rcu);
   // mas_mat_destroy()
   for (const s of subtrees) mt_destroy_walk(s);
 }
 
 // mas_wmb_replace()
-function mas_wmb_replace(mas: MaState, old_enode: MapleNode): void {
+function mas_wmb_replace(mas: MaState, old_enode: number): void {
   mas_topiary_replace(mas, old_enode);
-  if (mte_is_leaf(mas.node!)) return;
+  if (mte_is_leaf(mas.node)) return;
   mas_update_gap(mas);
 }
 
 // mast_cp_to_nodes()
 function mast_cp_to_nodes(
   mast: MapleSubtreeState,
-  left: MapleNode,
-  middle: MapleNode | null,
-  right: MapleNode | null,
+  left: number,
+  middle: number,
+  right: number,
   split: number,
   mid_split: number,
 ): void {
@@ -1573,13 +1682,13 @@ function mast_cp_to_nodes(
     new_lmax = false;
   }
   mab_mas_cp(mast.bn, 0, split, mast.l, new_lmax);
-  if (middle !== null) {
+  if (middle !== MAS_NONE) {
     mab_mas_cp(mast.bn, 1 + split, mid_split, mast.m, true);
     mast.m.min = mast.bn.pivot[split] + 1;
     split = mid_split;
   }
   mast.r.max = mast.orig_r.max;
-  if (right !== null) {
+  if (right !== MAS_NONE) {
     mab_mas_cp(mast.bn, 1 + split, mast.bn.b_end, mast.r, false);
     mast.r.min = mast.bn.pivot[split] + 1;
   }
@@ -1598,7 +1707,7 @@ function mast_combine_cp_right(mast: MapleSubtreeState): void {
   mas_mab_cp(
     mast.orig_r,
     mast.orig_r.offset + 1,
-    mt_slots[mast.orig_r.node!.type],
+    mt_slots[NTYPE[mast.orig_r.node]],
     mast.bn,
     mast.bn.b_end,
   );
@@ -1606,50 +1715,54 @@ function mast_combine_cp_right(mast: MapleSubtreeState): void {
 }
 
 function mast_sufficient(mast: MapleSubtreeState): boolean {
-  return mast.bn.b_end > mt_min_slots[mast.orig_l.node!.type];
+  return mast.bn.b_end > mt_min_slots[NTYPE[mast.orig_l.node]];
 }
 function mast_overflow(mast: MapleSubtreeState): boolean {
-  return mast.bn.b_end >= mt_slots[mast.orig_l.node!.type];
+  return mast.bn.b_end >= mt_slots[NTYPE[mast.orig_l.node]];
 }
 
 // mtree_range_walk()
 function mtree_range_walk(mas: MaState): unknown {
-  let node: MapleNode = mas.node!;
+  const piv = PIV;
+  const slot = SLOT;
+  const ntype = NTYPE;
+  const nend = NEND;
+  let node: number = mas.node;
   let min = mas.min;
   let max = mas.max;
   const index = mas.index;
   for (;;) {
-    const type = node.type;
-    const pivots = node.pivot;
+    const type = ntype[node];
+    const base = node << 4;
     // ma_data_end()
     let end: number;
     if (type === maple_arange_64) {
-      end = node.meta_end;
+      end = nend[node];
     } else if (type === maple_dense) {
-      end = ma_data_end(node, type, pivots, max);
+      end = ma_data_end(node, type, base, max);
     } else {
-      const p = pivots[14];
-      end = p === 0 ? node.meta_end : p === max ? 14 : 15;
+      const p = piv[base + 14];
+      end = p === 0 ? nend[node] : p === max ? 14 : 15;
     }
     const prev_min = min;
     const prev_max = max;
     let offset = 0;
-    const p0 = pivots[0];
+    const p0 = piv[base];
     if (p0 >= index) {
       max = p0;
     } else {
       offset = 1;
       while (offset < end) {
-        const piv = pivots[offset];
-        if (piv >= index) {
-          max = piv;
+        const p = piv[base + offset];
+        if (p >= index) {
+          max = p;
           break;
         }
         offset++;
       }
-      min = pivots[offset - 1] + 1;
+      min = piv[base + offset - 1] + 1;
     }
-    const entry = node.slot[offset];
+    const entry = slot[base + offset];
     if (type < maple_range_64) {
       mas.end = end;
       mas.offset = offset;
@@ -1660,7 +1773,7 @@ function mtree_range_walk(mas: MaState): unknown {
       mas.node = node;
       return entry;
     }
-    node = entry as MapleNode;
+    node = entry as number;
   }
 }
 
@@ -1673,9 +1786,9 @@ function mas_spanning_rebalance(
   let split: number;
   let mid_split: number;
   let slot = 0;
-  let left: MapleNode | null = null;
-  let middle: MapleNode | null = null;
-  let right: MapleNode | null = null;
+  let left: number = MAS_NONE;
+  let middle: number = MAS_NONE;
+  let right: number = MAS_NONE;
   const l_mas = new MaState(mas.tree, mas.index, mas.index);
   const r_mas = new MaState(mas.tree, mas.index, mas.last);
   const m_mas = new MaState(mas.tree, mas.index, mas.index);
@@ -1694,16 +1807,16 @@ function mas_spanning_rebalance(
   let new_root = false;
   while (count--) {
     mast.bn.b_end--;
-    mast.bn.type = mast.orig_l.node!.type;
+    mast.bn.type = NTYPE[mast.orig_l.node];
     split = mas_mab_to_node(mas, mast.bn);
-    left = m2n_left!;
+    left = m2n_left;
     right = m2n_right;
     middle = m2n_middle;
     mid_split = m2n_mid_split;
     mast_set_split_parents(mast, left, middle, right, split, mid_split);
     mast_cp_to_nodes(mast, left, middle, right, split, mid_split);
     mast.bn.clear();
-    mast.bn.type = left.type;
+    mast.bn.type = NTYPE[left];
     l_mas.depth++;
     if (mas_is_root_limits(mast.l)) {
       new_root = true;
@@ -1726,22 +1839,22 @@ function mas_spanning_rebalance(
 
   if (!new_root) {
     l_mas.node = mas_pop_node(mas);
-    l_mas.node.type = mast.orig_l.node!.type;
+    NTYPE[l_mas.node] = NTYPE[mast.orig_l.node];
     l_mas.depth++;
     mab_mas_cp(mast.bn, 0, mt_slots[mast.bn.type] - 1, l_mas, true);
-    mas_set_parent(mas, left!, l_mas.node, slot);
-    if (middle !== null) mas_set_parent(mas, middle, l_mas.node, ++slot);
-    if (right !== null) mas_set_parent(mas, right, l_mas.node, ++slot);
+    mas_set_parent(mas, left, l_mas.node, slot);
+    if (middle !== MAS_NONE) mas_set_parent(mas, middle, l_mas.node, ++slot);
+    if (right !== MAS_NONE) mas_set_parent(mas, right, l_mas.node, ++slot);
   }
   if (new_root || mas_is_root_limits(mast.l)) {
-    mast.l.node!.parent = MA_ROOT_PARENT;
-    mast.l.node!.parent_slot = 0;
-    while (!mte_is_root(mast.orig_l.node!)) mast_ascend(mast);
+    NPARENT[mast.l.node] = MA_ROOT_PARENT;
+    NPSLOT[mast.l.node] = 0;
+    while (!mte_is_root(mast.orig_l.node)) mast_ascend(mast);
   } else {
-    l_mas.node!.parent = mast.orig_l.node!.parent;
-    l_mas.node!.parent_slot = mast.orig_l.node!.parent_slot;
+    NPARENT[l_mas.node] = NPARENT[mast.orig_l.node];
+    NPSLOT[l_mas.node] = NPSLOT[mast.orig_l.node];
   }
-  const old_enode = mast.orig_l.node!;
+  const old_enode = mast.orig_l.node;
   mas.depth = l_mas.depth;
   mas.node = l_mas.node;
   mas.min = l_mas.min;
@@ -1761,11 +1874,11 @@ function mas_rebalance(mas: MaState, b_node: MapleBigNode): void {
   mast.orig_l = l_mas;
   mast.orig_r = r_mas;
   mast.bn = b_node;
-  mast.bn.type = mas.node!.type;
+  mast.bn.type = NTYPE[mas.node];
   l_mas.copy(mas);
   r_mas.copy(mas);
   if (mas_next_sibling(r_mas)) {
-    mas_mab_cp(r_mas, 0, mt_slots[r_mas.node!.type], b_node, b_end);
+    mas_mab_cp(r_mas, 0, mt_slots[NTYPE[r_mas.node]], b_node, b_end);
     r_mas.last = r_mas.index = r_mas.max;
   } else {
     mas_prev_sibling(l_mas);
@@ -1788,15 +1901,15 @@ function mas_split_final_node(
   mas: MaState,
   height: number,
 ): void {
-  if (mte_is_root(mas.node!)) {
+  if (mte_is_root(mas.node)) {
     mast.bn.type = mt_is_alloc(mas.tree) ? maple_arange_64 : maple_range_64;
     mas.depth = height;
   }
   const ancestor = mas_new_ma_node(mas, mast.bn);
-  mas_set_parent(mas, mast.l.node!, ancestor, mast.l.offset);
-  mas_set_parent(mas, mast.r.node!, ancestor, mast.r.offset);
-  ancestor.parent = mas.node!.parent;
-  ancestor.parent_slot = mas.node!.parent_slot;
+  mas_set_parent(mas, mast.l.node, ancestor, mast.l.offset);
+  mas_set_parent(mas, mast.r.node, ancestor, mast.r.offset);
+  NPARENT[ancestor] = NPARENT[mas.node];
+  NPSLOT[ancestor] = NPSLOT[mas.node];
   mast.l.node = ancestor;
   mab_mas_cp(mast.bn, 0, mt_slots[mast.bn.type] - 1, mast.l, true);
   mas.offset = mast.bn.b_end - 1;
@@ -1813,11 +1926,11 @@ function mast_fill_bnode(
   mast.bn.slot.fill(null);
   mast.bn.pivot.fill(0);
   mast.bn.b_end = 0;
-  if (mte_is_root(mas.node!)) {
+  if (mte_is_root(mas.node)) {
     cp = false;
   } else {
     mas_ascend(mas);
-    mas.offset = mte_parent_slot(mas.node!);
+    mas.offset = mte_parent_slot(mas.node);
   }
   if (cp && mast.l.offset) mas_mab_cp(mas, 0, mast.l.offset - 1, mast.bn, 0);
   const split = mast.bn.b_end;
@@ -1829,13 +1942,13 @@ function mast_fill_bnode(
     mas_mab_cp(
       mas,
       split + skip,
-      mt_slots[mas.node!.type] - 1,
+      mt_slots[NTYPE[mas.node]] - 1,
       mast.bn,
       mast.bn.b_end,
     );
   }
   mast.bn.b_end--;
-  mast.bn.type = mas.node!.type;
+  mast.bn.type = NTYPE[mas.node];
 }
 
 // mast_split_data()
@@ -1845,21 +1958,21 @@ function mast_split_data(
   split: number,
 ): void {
   mab_mas_cp(mast.bn, 0, split, mast.l, true);
-  mast.r.node!.pivot[0] = mast.r.max; // mte_set_pivot(r, 0, r->max)
+  PIV[(mast.r.node << 4) + 0] = mast.r.max; // mte_set_pivot(r, 0, r->max)
   mab_mas_cp(mast.bn, split + 1, mast.bn.b_end, mast.r, false);
-  mast.l.offset = mte_parent_slot(mas.node!);
+  mast.l.offset = mte_parent_slot(mas.node);
   mast.l.max = mast.bn.pivot[split];
   mast.r.min = mast.l.max + 1;
-  if (mte_is_leaf(mas.node!)) return;
+  if (mte_is_leaf(mas.node)) return;
   let p_slot = mast.orig_l.offset;
   p_slot = mas_set_split_parent(
     mast.orig_l,
-    mast.l.node!,
+    mast.l.node,
     mast.r.node,
     p_slot,
     split,
   );
-  mas_set_split_parent(mast.orig_r, mast.l.node!, mast.r.node, p_slot, split);
+  mas_set_split_parent(mast.orig_r, mast.l.node, mast.r.node, p_slot, split);
 }
 
 // mas_push_data()
@@ -1877,7 +1990,7 @@ function mas_push_data(
   else if (!left && !mas_next_sibling(tmp_mas)) return false;
   const end = mas_data_end(tmp_mas);
   slot_total += end;
-  let space = 2 * mt_slots[mas.node!.type] - 2;
+  let space = 2 * mt_slots[NTYPE[mas.node]] - 2;
   if (ma_is_leaf(mast.bn.type)) space--;
   if (mas.max === ULONG_MAX) space--;
   if (slot_total >= space) return false;
@@ -1940,7 +2053,7 @@ function mas_split(mas: MaState, b_node: MapleBigNode): void {
     prev_l_mas.copy(mast.l);
     prev_r_mas.copy(mast.r);
   }
-  const old = mas.node!;
+  const old = mas.node;
   mas.node = l_mas.node;
   mas_wmb_replace(mas, old);
   mtree_range_walk(mas);
@@ -1966,28 +2079,28 @@ function entry_is_internal_root(entry: unknown): boolean {
 function mas_root_expand(mas: MaState, entry: unknown): number {
   const contents = mas.tree.ma_root;
   const node = mas_pop_node(mas);
-  node.type = maple_leaf_64;
-  const pivots = node.pivot;
-  const slots = node.slot;
+  NTYPE[node] = maple_leaf_64;
+  const pivots = node << 4;
+  const slots = node << 4;
   let slot = 0;
-  node.parent = MA_ROOT_PARENT;
+  NPARENT[node] = MA_ROOT_PARENT;
   mas.node = node;
   mas.status = ma_active;
   if (mas.index) {
     if (contents !== null) {
-      slots[slot] = contents;
+      SLOT[slots + slot] = contents;
       if (mas.index > 1) slot++;
     }
-    pivots[slot++] = mas.index - 1;
+    PIV[pivots + slot++] = mas.index - 1;
   }
-  slots[slot] = entry;
+  SLOT[slots + slot] = entry;
   mas.offset = slot;
-  pivots[slot] = mas.last;
-  if (mas.last !== ULONG_MAX) pivots[++slot] = ULONG_MAX;
+  PIV[pivots + slot] = mas.last;
+  if (mas.last !== ULONG_MAX) PIV[pivots + ++slot] = ULONG_MAX;
   mas.depth = 1;
   mas_set_height(mas);
   ma_set_meta(node, maple_leaf_64, 0, slot);
-  mas.tree.ma_root = node;
+  mas.tree.ma_root = NODE_OBJ[node];
   return slot;
 }
 
@@ -2007,9 +2120,9 @@ function mas_store_root(mas: MaState, entry: unknown): void {
 
 // mas_wr_walk_descend()
 function mas_wr_walk_descend(wr_mas: MaWrState): void {
-  wr_mas.type = wr_mas.mas.node!.type;
+  wr_mas.type = NTYPE[wr_mas.mas.node];
   mas_wr_node_walk(wr_mas);
-  wr_mas.slots = wr_mas.node!.slot;
+  wr_mas.slots = wr_mas.node << 4;
 }
 
 // mas_wr_walk_traverse()
@@ -2017,7 +2130,7 @@ function mas_wr_walk_traverse(wr_mas: MaWrState): void {
   const mas = wr_mas.mas;
   mas.max = wr_mas.r_max;
   mas.min = wr_mas.r_min;
-  mas.node = wr_mas.content as MapleNode;
+  mas.node = wr_mas.content as number;
   mas.offset = 0;
   mas.depth++;
 }
@@ -2026,37 +2139,41 @@ function mas_wr_walk_traverse(wr_mas: MaWrState): void {
 // mas_is_span_wr() and mas_wr_walk_traverse() inlined; the states are
 // written once, when the walk stops.
 function mas_wr_walk(wr_mas: MaWrState): boolean {
+  const piv_ = PIV;
+  const slot_ = SLOT;
+  const ntype_ = NTYPE;
+  const nend_ = NEND;
   const mas = wr_mas.mas;
   const index = mas.index;
   const last = mas.last;
   const entry_is_null = wr_mas.entry === null;
-  let node = mas.node!;
+  let node = mas.node;
   let offset = mas.offset;
   let min = mas.min;
   let max = mas.max;
   let depth = mas.depth;
   let ret: boolean;
   let type: number;
-  let pivots: number[];
-  let slots: unknown[];
+  let pivots: number;
+  let slots: number;
   let count: number;
   let r_min: number;
   let r_max: number;
   for (;;) {
-    type = node.type;
-    pivots = node.pivot;
+    type = ntype_[node];
+    pivots = node << 4;
     if (type === maple_arange_64) {
-      count = node.meta_end;
+      count = nend_[node];
     } else if (type === maple_dense) {
       count = ma_data_end(node, type, pivots, max);
     } else {
-      const p = pivots[14];
-      count = p === 0 ? node.meta_end : p === max ? 14 : 15;
+      const p = piv_[pivots + 14];
+      count = p === 0 ? nend_[node] : p === max ? 14 : 15;
     }
-    while (offset < count && index > pivots[offset]) offset++;
-    r_max = offset < count ? pivots[offset] : max;
-    r_min = offset ? pivots[offset - 1] + 1 : min;
-    slots = node.slot;
+    while (offset < count && index > piv_[pivots + offset]) offset++;
+    r_max = offset < count ? piv_[pivots + offset] : max;
+    r_min = offset ? piv_[pivots + offset - 1] + 1 : min;
+    slots = node << 4;
     // mas_is_span_wr()
     if (last >= r_max) {
       let m = r_max;
@@ -2073,7 +2190,7 @@ function mas_wr_walk(wr_mas: MaWrState): boolean {
         break;
       }
     }
-    wr_mas.content = slots[offset];
+    wr_mas.content = slot_[slots + offset];
     if (type < maple_range_64) {
       ret = true;
       break;
@@ -2081,7 +2198,7 @@ function mas_wr_walk(wr_mas: MaWrState): boolean {
     // mas_wr_walk_traverse()
     max = r_max;
     min = r_min;
-    node = wr_mas.content as MapleNode;
+    node = wr_mas.content as number;
     offset = 0;
     depth++;
   }
@@ -2106,7 +2223,7 @@ function mas_wr_walk_index(wr_mas: MaWrState): void {
   const mas = wr_mas.mas;
   for (;;) {
     mas_wr_walk_descend(wr_mas);
-    wr_mas.content = wr_mas.slots[mas.offset];
+    wr_mas.content = SLOT[wr_mas.slots + mas.offset];
     if (ma_is_leaf(wr_mas.type)) return;
     mas_wr_walk_traverse(wr_mas);
   }
@@ -2123,9 +2240,9 @@ function mas_extend_spanning_null(
   if (l_wr_mas.content === null) l_mas.index = l_wr_mas.r_min;
   if (
     l_mas.index === l_wr_mas.r_min &&
-    l_slot && l_wr_mas.slots[l_slot - 1] === null
+    l_slot && SLOT[l_wr_mas.slots + l_slot - 1] === null
   ) {
-    if (l_slot > 1) l_mas.index = l_wr_mas.pivots[l_slot - 2] + 1;
+    if (l_slot > 1) l_mas.index = PIV[l_wr_mas.pivots + l_slot - 2] + 1;
     else l_mas.index = l_mas.min;
     l_mas.offset = l_slot - 1;
   }
@@ -2135,7 +2252,7 @@ function mas_extend_spanning_null(
   } else if (
     r_mas.last === r_wr_mas.r_max &&
     r_mas.last < r_mas.max &&
-    r_wr_mas.slots[r_mas.offset + 1] === null
+    SLOT[r_wr_mas.slots + r_mas.offset + 1] === null
   ) {
     // Unreachable in 6.12 (r_mas walked to last + 1); the kernel passes the
     // arguments of mas_safe_pivot() in the wrong order here.
@@ -2159,46 +2276,48 @@ function mas_state_walk(mas: MaState): unknown {
 
 // mtree_lookup_walk()
 function mtree_lookup_walk(mas: MaState): unknown {
-  let node = mas.node!;
+  const piv_ = PIV;
+  const slot_ = SLOT;
+  const ntype_ = NTYPE;
+  let node = mas.node;
   const index = mas.index;
   for (;;) {
-    const type = node.type;
-    const pivots = node.pivot;
+    const type = ntype_[node];
+    const pivots = node << 4;
     const end = mt_pivots[type];
     let offset = 0;
     do {
-      if (pivots[offset] >= index) break;
+      if (piv_[pivots + offset] >= index) break;
     } while (++offset < end);
-    const next = node.slot[offset];
+    const next = slot_[(node << 4) + offset];
     if (type < maple_range_64) return next;
-    node = next as MapleNode;
+    node = next as number;
   }
 }
 
 // mt_destroy_walk(): free a subtree.
-function mt_destroy_walk(node: MapleNode): void {
+function mt_destroy_walk(node: number): void {
   if (!mte_is_leaf(node)) {
-    const end = node.type === maple_arange_64
-      ? node.meta_end
+    const end = NTYPE[node] === maple_arange_64
+      ? NEND[node]
       : mt_data_end_any(node);
     for (let i = 0; i <= end; i++) {
-      const c = node.slot[i];
-      if (c instanceof MapleNode) mt_destroy_walk(c);
+      const c = SLOT[(node << 4) + i];
+      if (typeof c === "number") mt_destroy_walk(c);
     }
   }
   mt_free_one(node);
 }
 // End of data without knowing the node max (internal range_64 nodes).
-function mt_data_end_any(node: MapleNode): number {
-  const p = node.pivot;
-  if (p[14] === 0) {
+function mt_data_end_any(node: number): number {
+  if (PIV[(node << 4) + 14] === 0) {
     // Either metadata is valid or slot 15 is used with pivot 14 == 0
     // (impossible for an internal node).
-    let e = node.meta_end;
-    while (e + 1 < 16 && node.slot[e + 1] instanceof MapleNode) e++;
+    let e = NEND[node];
+    while (e + 1 < 16 && typeof SLOT[(node << 4) + e + 1] === "number") e++;
     return e;
   }
-  return node.slot[15] instanceof MapleNode ? 15 : 14;
+  return typeof SLOT[(node << 4) + 15] === "number" ? 15 : 14;
 }
 
 // mas_new_root()
@@ -2211,17 +2330,17 @@ function mas_new_root(mas: MaState, entry: unknown): void {
     mas.status = ma_start;
   } else {
     const node = mas_pop_node(mas);
-    node.type = maple_leaf_64;
-    node.parent = MA_ROOT_PARENT;
+    NTYPE[node] = maple_leaf_64;
+    NPARENT[node] = MA_ROOT_PARENT;
     mas.node = node;
     mas.status = ma_active;
-    node.slot[0] = entry;
-    node.pivot[0] = mas.last;
+    SLOT[(node << 4) + 0] = entry;
+    PIV[(node << 4) + 0] = mas.last;
     mas.depth = 1;
     mas_set_height(mas);
-    mas.tree.ma_root = node;
+    mas.tree.ma_root = NODE_OBJ[node];
   }
-  if (root instanceof MapleNode) mt_destroy_walk(root);
+  if (root instanceof MapleNode) mt_destroy_walk(root.id);
 }
 
 // mas_wr_spanning_store()
@@ -2282,38 +2401,38 @@ function mas_wr_node_store(wr_mas: MaWrState, new_end: number): void {
   if (!mt_in_rcu(mas.tree)) {
     return mas_wr_node_store_inplace(wr_mas, new_end, offset_end);
   }
-  const old = mas.node!;
+  const old = mas.node;
   const newnode = mas_pop_node(mas);
-  newnode.type = wr_mas.type;
-  newnode.parent = old.parent;
-  newnode.parent_slot = old.parent_slot;
-  const dst_pivots = newnode.pivot;
-  const dst_slots = newnode.slot;
-  const src_pivots = old.pivot;
-  const src_slots = old.slot;
+  NTYPE[newnode] = wr_mas.type;
+  NPARENT[newnode] = NPARENT[old];
+  NPSLOT[newnode] = NPSLOT[old];
+  const dst_pivots = newnode << 4;
+  const dst_slots = newnode << 4;
+  const src_pivots = old << 4;
+  const src_slots = old << 4;
   let offset = mas.offset;
   for (let i = 0; i < offset; i++) {
-    dst_pivots[i] = src_pivots[i];
-    dst_slots[i] = src_slots[i];
+    PIV[dst_pivots + i] = PIV[src_pivots + i];
+    SLOT[dst_slots + i] = SLOT[src_slots + i];
   }
   if (wr_mas.r_min < mas.index) {
-    dst_slots[offset] = wr_mas.content;
-    dst_pivots[offset++] = mas.index - 1;
+    SLOT[dst_slots + offset] = wr_mas.content;
+    PIV[dst_pivots + offset++] = mas.index - 1;
   }
   mas.offset = offset;
-  if (offset < node_pivots) dst_pivots[offset] = mas.last;
-  dst_slots[offset] = wr_mas.entry;
+  if (offset < node_pivots) PIV[dst_pivots + offset] = mas.last;
+  SLOT[dst_slots + offset] = wr_mas.entry;
   const end = mas.end;
   if (offset_end <= end) {
     const dst_offset = offset + 1;
     const copy_size = end - offset_end + 1;
     for (let i = 0; i < copy_size; i++) {
-      dst_slots[dst_offset + i] = src_slots[offset_end + i];
+      SLOT[dst_slots + dst_offset + i] = SLOT[src_slots + offset_end + i];
     }
     for (let i = 0; i < copy_size - 1; i++) {
-      dst_pivots[dst_offset + i] = src_pivots[offset_end + i];
+      PIV[dst_pivots + dst_offset + i] = PIV[src_pivots + offset_end + i];
     }
-    if (new_end < node_pivots) dst_pivots[new_end] = mas.max;
+    if (new_end < node_pivots) PIV[dst_pivots + new_end] = mas.max;
   }
   mas_leaf_set_meta(newnode, maple_leaf_64, new_end);
   mas.node = newnode;
@@ -2333,9 +2452,9 @@ function mas_wr_node_store_inplace(
 ): void {
   const mas = wr_mas.mas;
   const node_pivots = mt_pivots[wr_mas.type];
-  const node = mas.node!;
-  const pivots = node.pivot;
-  const slots = node.slot;
+  const node = mas.node;
+  const pivots = node << 4;
+  const slots = node << 4;
   let offset = mas.offset;
   const split_first = wr_mas.r_min < mas.index;
   const offset_final = split_first ? offset + 1 : offset;
@@ -2348,37 +2467,37 @@ function mas_wr_node_store_inplace(
     const copy_size = end - offset_end + 1;
     if (dst_offset > offset_end) {
       for (let i = copy_size - 1; i >= 0; i--) {
-        slots[dst_offset + i] = slots[offset_end + i];
+        SLOT[slots + dst_offset + i] = SLOT[slots + offset_end + i];
       }
       for (let i = copy_size - 2; i >= 0; i--) {
-        pivots[dst_offset + i] = pivots[offset_end + i];
+        PIV[pivots + dst_offset + i] = PIV[pivots + offset_end + i];
       }
     } else if (dst_offset < offset_end) {
       for (let i = 0; i < copy_size; i++) {
-        slots[dst_offset + i] = slots[offset_end + i];
+        SLOT[slots + dst_offset + i] = SLOT[slots + offset_end + i];
       }
       for (let i = 0; i < copy_size - 1; i++) {
-        pivots[dst_offset + i] = pivots[offset_end + i];
+        PIV[pivots + dst_offset + i] = PIV[pivots + offset_end + i];
       }
     }
     hi_slot = offset_final + copy_size;
     if (copy_size > 1) hi_piv = offset_final + copy_size - 1;
   }
   if (split_first) {
-    slots[offset] = wr_mas.content;
-    pivots[offset++] = mas.index - 1;
+    SLOT[slots + offset] = wr_mas.content;
+    PIV[pivots + offset++] = mas.index - 1;
   }
   mas.offset = offset;
-  if (offset < node_pivots) pivots[offset] = mas.last;
-  slots[offset] = wr_mas.entry;
-  for (let i = hi_slot + 1; i < 16; i++) slots[i] = null;
-  for (let i = hi_piv + 1; i < 15; i++) pivots[i] = 0;
-  if (tail && new_end < node_pivots) pivots[new_end] = mas.max;
-  const gaps = node.gap;
-  for (let i = 0; i < 10; i++) gaps[i] = 0;
+  if (offset < node_pivots) PIV[pivots + offset] = mas.last;
+  SLOT[slots + offset] = wr_mas.entry;
+  for (let i = hi_slot + 1; i < 16; i++) SLOT[slots + i] = null;
+  for (let i = hi_piv + 1; i < 15; i++) PIV[pivots + i] = 0;
+  if (tail && new_end < node_pivots) PIV[pivots + new_end] = mas.max;
+  const gaps = node << 4;
+  for (let i = 0; i < 10; i++) GAP[gaps + i] = 0;
   // mas_leaf_set_meta() on the zeroed copy
-  node.meta_end = new_end < mt_slots[maple_leaf_64] - 1 ? new_end : 0;
-  node.meta_gap = 0;
+  NEND[node] = new_end < mt_slots[maple_leaf_64] - 1 ? new_end : 0;
+  NMGAP[node] = 0;
   mas_update_gap(mas);
   mas.end = new_end;
 }
@@ -2389,22 +2508,22 @@ function mas_wr_slot_store(wr_mas: MaWrState): void {
   const offset = mas.offset;
   const slots = wr_mas.slots;
   let gap = false;
-  gap ||= slots[offset] === null;
-  gap ||= slots[offset + 1] === null;
+  gap ||= SLOT[slots + offset] === null;
+  gap ||= SLOT[slots + offset + 1] === null;
   if (wr_mas.offset_end - offset === 1) {
     if (mas.index === wr_mas.r_min) {
-      slots[offset] = wr_mas.entry;
-      wr_mas.pivots[offset] = mas.last;
+      SLOT[slots + offset] = wr_mas.entry;
+      PIV[wr_mas.pivots + offset] = mas.last;
     } else {
-      slots[offset + 1] = wr_mas.entry;
-      wr_mas.pivots[offset] = mas.index - 1;
+      SLOT[slots + offset + 1] = wr_mas.entry;
+      PIV[wr_mas.pivots + offset] = mas.index - 1;
       mas.offset++;
     }
   } else if (!mt_in_rcu(mas.tree)) {
-    gap ||= slots[offset + 2] === null;
-    slots[offset + 1] = wr_mas.entry;
-    wr_mas.pivots[offset] = mas.index - 1;
-    wr_mas.pivots[offset + 1] = mas.last;
+    gap ||= SLOT[slots + offset + 2] === null;
+    SLOT[slots + offset + 1] = wr_mas.entry;
+    PIV[wr_mas.pivots + offset] = mas.index - 1;
+    PIV[wr_mas.pivots + offset + 1] = mas.last;
     mas.offset++;
   } else {
     return;
@@ -2415,27 +2534,27 @@ function mas_wr_slot_store(wr_mas: MaWrState): void {
 // mas_wr_extend_null()
 function mas_wr_extend_null(wr_mas: MaWrState): void {
   const mas = wr_mas.mas;
-  if (wr_mas.slots[wr_mas.offset_end] === null) {
+  if (SLOT[wr_mas.slots + wr_mas.offset_end] === null) {
     mas.last = wr_mas.end_piv;
   } else if (
     mas.last === wr_mas.end_piv &&
     mas.end !== wr_mas.offset_end &&
-    wr_mas.slots[wr_mas.offset_end + 1] === null
+    SLOT[wr_mas.slots + wr_mas.offset_end + 1] === null
   ) {
     wr_mas.offset_end++;
     if (wr_mas.offset_end === mas.end) mas.last = mas.max;
-    else mas.last = wr_mas.pivots[wr_mas.offset_end];
+    else mas.last = PIV[wr_mas.pivots + wr_mas.offset_end];
     wr_mas.end_piv = mas.last;
   }
   if (wr_mas.content === null) {
     mas.index = wr_mas.r_min;
   } else if (
     mas.index === wr_mas.r_min && mas.offset &&
-    wr_mas.slots[mas.offset - 1] === null
+    SLOT[wr_mas.slots + mas.offset - 1] === null
   ) {
     mas.offset--;
     wr_mas.r_min = mas.index = mas_safe_min(mas, wr_mas.pivots, mas.offset);
-    wr_mas.r_max = wr_mas.pivots[mas.offset];
+    wr_mas.r_max = PIV[wr_mas.pivots + mas.offset];
   }
 }
 
@@ -2444,12 +2563,12 @@ function mas_wr_end_piv(wr_mas: MaWrState): void {
   const mas = wr_mas.mas;
   while (
     wr_mas.offset_end < mas.end &&
-    mas.last > wr_mas.pivots[wr_mas.offset_end]
+    mas.last > PIV[wr_mas.pivots + wr_mas.offset_end]
   ) {
     wr_mas.offset_end++;
   }
   if (wr_mas.offset_end < mas.end) {
-    wr_mas.end_piv = wr_mas.pivots[wr_mas.offset_end];
+    wr_mas.end_piv = PIV[wr_mas.pivots + wr_mas.offset_end];
   } else {
     wr_mas.end_piv = mas.max;
   }
@@ -2471,25 +2590,25 @@ function mas_wr_append(wr_mas: MaWrState, new_end: number): void {
   const end = mas.end;
   const pivots = wr_mas.pivots;
   if (new_end < mt_pivots[wr_mas.type]) {
-    pivots[new_end] = pivots[end];
-    ma_set_meta(wr_mas.node!, wr_mas.type, 0, new_end);
+    PIV[pivots + new_end] = PIV[pivots + end];
+    ma_set_meta(wr_mas.node, wr_mas.type, 0, new_end);
   }
   const slots = wr_mas.slots;
   if (new_end === end + 1) {
     if (mas.last === wr_mas.r_max) {
-      slots[new_end] = wr_mas.entry;
-      pivots[end] = mas.index - 1;
+      SLOT[slots + new_end] = wr_mas.entry;
+      PIV[pivots + end] = mas.index - 1;
       mas.offset = new_end;
     } else {
-      slots[new_end] = wr_mas.content;
-      pivots[end] = mas.last;
-      slots[end] = wr_mas.entry;
+      SLOT[slots + new_end] = wr_mas.content;
+      PIV[pivots + end] = mas.last;
+      SLOT[slots + end] = wr_mas.entry;
     }
   } else {
-    slots[new_end] = wr_mas.content;
-    pivots[end + 1] = mas.last;
-    slots[end + 1] = wr_mas.entry;
-    pivots[end] = mas.index - 1;
+    SLOT[slots + new_end] = wr_mas.content;
+    PIV[pivots + end + 1] = mas.last;
+    SLOT[slots + end + 1] = wr_mas.entry;
+    PIV[pivots + end] = mas.index - 1;
     mas.offset = end + 1;
   }
   if (wr_mas.content === null || wr_mas.entry === null) mas_update_gap(mas);
@@ -2522,7 +2641,7 @@ function mas_wr_store_entry(wr_mas: MaWrState): void {
       mas_store_root(mas, wr_mas.entry);
       break;
     case wr_exact_fit:
-      wr_mas.slots[mas.offset] = wr_mas.entry;
+      SLOT[wr_mas.slots + mas.offset] = wr_mas.entry;
       if ((wr_mas.entry !== null) !== (wr_mas.content !== null)) {
         mas_update_gap(mas);
       }
@@ -2558,7 +2677,7 @@ function mas_wr_prealloc_setup(wr_mas: MaWrState): void {
     reset = true;
   } else if (
     wr_mas.entry === null &&
-    (mas.node === null || mte_is_leaf(mas.node)) && mas.last === mas.max
+    (mas.node === MAS_NONE || mte_is_leaf(mas.node)) && mas.last === mas.max
   ) {
     reset = true;
   }
@@ -2625,7 +2744,7 @@ function mas_wr_store_type(wr_mas: MaWrState): void {
     return;
   }
   if (new_end < mt_min_slots[wr_mas.type]) {
-    if (!mte_is_root(mas.node!) && !(mas.mas_flags & MA_STATE_BULK)) {
+    if (!mte_is_root(mas.node) && !(mas.mas_flags & MA_STATE_BULK)) {
       mas.store_type = wr_rebalance;
       return;
     }
@@ -2648,7 +2767,7 @@ function mas_wr_store_type(wr_mas: MaWrState): void {
     return;
   }
   if (
-    mte_is_root(mas.node!) || new_end >= mt_min_slots[wr_mas.type] ||
+    mte_is_root(mas.node) || new_end >= mt_min_slots[wr_mas.type] ||
     (mas.mas_flags & MA_STATE_BULK)
   ) {
     mas.store_type = wr_node_store;
@@ -2699,7 +2818,10 @@ function mas_insert(mas: MaState, entry: unknown): unknown {
 
 // mas_prev_node()
 function mas_prev_node(mas: MaState, min: number): number {
-  let node = mas.node!;
+  const piv_ = PIV;
+  const slot_ = SLOT;
+  const ntype_ = NTYPE;
+  let node = mas.node;
   if (!mas.min) {
     mas.status = ma_underflow;
     return 0;
@@ -2719,18 +2841,18 @@ function mas_prev_node(mas: MaState, min: number): number {
     if (mas_ascend(mas)) return 1;
     offset = mas.offset;
     level++;
-    node = mas.node!;
+    node = mas.node;
   } while (!offset);
   offset--;
   while (level > 1) {
     level--;
-    mas.node = node.slot[offset] as MapleNode;
+    mas.node = slot_[(node << 4) + offset] as number;
     node = mas.node;
-    offset = ma_data_end(node, node.type, node.pivot, max);
+    offset = ma_data_end(node, ntype_[node], node << 4, max);
   }
-  mas.node = node.slot[offset] as MapleNode;
-  const pivots = node.pivot;
-  if (offset) mas.min = pivots[offset - 1] + 1;
+  mas.node = slot_[(node << 4) + offset] as number;
+  const pivots = node << 4;
+  if (offset) mas.min = piv_[pivots + offset - 1] + 1;
   mas.max = max;
   mas.offset = mas_data_end(mas);
   mas.end = mas.offset;
@@ -2739,8 +2861,10 @@ function mas_prev_node(mas: MaState, min: number): number {
 
 // mas_prev_slot()
 function mas_prev_slot(mas: MaState, min: number, empty: boolean): unknown {
-  let node = mas.node!;
-  let pivots = node.pivot;
+  const piv_ = PIV;
+  const slot_ = SLOT;
+  let node = mas.node;
+  let pivots = node << 4;
   if (mas.min <= min) {
     const pivot = mas_safe_min(mas, pivots, mas.offset);
     if (pivot <= min) {
@@ -2761,11 +2885,11 @@ function mas_prev_slot(mas: MaState, min: number, empty: boolean): unknown {
       mas_prev_node(mas, min);
       if (WARN_ON_ONCE(mas_is_underflow(mas))) return null;
       mas.last = mas.max;
-      node = mas.node!;
-      pivots = node.pivot;
-      mas.index = pivots[mas.offset - 1] + 1;
+      node = mas.node;
+      pivots = node << 4;
+      mas.index = piv_[pivots + mas.offset - 1] + 1;
     }
-    const entry = node.slot[mas.offset];
+    const entry = slot_[(node << 4) + mas.offset];
     if (entry !== null) return entry;
     if (!empty) {
       if (mas.index <= min) {
@@ -2779,7 +2903,9 @@ function mas_prev_slot(mas: MaState, min: number, empty: boolean): unknown {
 }
 
 // mas_next_node()
-function mas_next_node(mas: MaState, node: MapleNode, max: number): number {
+function mas_next_node(mas: MaState, node: number, max: number): number {
+  const slot_ = SLOT;
+  const ntype_ = NTYPE;
   if (mas.max >= max) {
     mas.status = ma_overflow;
     return 0;
@@ -2794,20 +2920,20 @@ function mas_next_node(mas: MaState, node: MapleNode, max: number): number {
     }
     if (mas_ascend(mas)) return 1;
     level++;
-    node = mas.node!;
-    node_end = ma_data_end(node, node.type, node.pivot, mas.max);
+    node = mas.node;
+    node_end = ma_data_end(node, ntype_[node], node << 4, mas.max);
   } while (mas.offset === node_end);
   mas.offset++;
-  let enode = node.slot[mas.offset] as MapleNode;
+  let enode = slot_[(node << 4) + mas.offset] as number;
   if (level > 1) mas.offset = 0;
   while (level > 1) {
     level--;
     mas.node = enode;
     node = enode;
-    enode = node.slot[0] as MapleNode;
+    enode = slot_[(node << 4) + 0] as number;
   }
-  mas.max = mas_safe_pivot(mas, node.pivot, mas.offset, node.type);
-  mas.end = ma_data_end(enode, enode.type, enode.pivot, mas.max);
+  mas.max = mas_safe_pivot(mas, node << 4, mas.offset, ntype_[node]);
+  mas.end = ma_data_end(enode, ntype_[enode], enode << 4, mas.max);
   mas.node = enode;
   mas.min = min;
   return 0;
@@ -2815,10 +2941,12 @@ function mas_next_node(mas: MaState, node: MapleNode, max: number): number {
 
 // mas_next_slot()
 function mas_next_slot(mas: MaState, max: number, empty: boolean): unknown {
-  let node = mas.node!;
-  let pivots = node.pivot;
+  const piv_ = PIV;
+  const slot_ = SLOT;
+  let node = mas.node;
+  let pivots = node << 4;
   if (mas.max >= max) {
-    const pivot = mas.offset < mas.end ? pivots[mas.offset] : mas.max;
+    const pivot = mas.offset < mas.end ? piv_[pivots + mas.offset] : mas.max;
     if (pivot >= max) {
       mas.status = ma_overflow;
       return null;
@@ -2826,13 +2954,13 @@ function mas_next_slot(mas: MaState, max: number, empty: boolean): unknown {
   }
   let again = false;
   if (mas.offset < mas.end) {
-    mas.index = pivots[mas.offset] + 1;
+    mas.index = piv_[pivots + mas.offset] + 1;
     again = true;
   }
   for (;;) {
     if (again) {
       mas.offset++;
-      if (mas.offset < mas.end) mas.last = pivots[mas.offset];
+      if (mas.offset < mas.end) mas.last = piv_[pivots + mas.offset];
       else mas.last = mas.max;
     } else {
       if (mas.last >= max) {
@@ -2843,11 +2971,11 @@ function mas_next_slot(mas: MaState, max: number, empty: boolean): unknown {
       if (WARN_ON_ONCE(mas_is_overflow(mas))) return null;
       mas.offset = 0;
       mas.index = mas.min;
-      node = mas.node!;
-      pivots = node.pivot;
-      mas.last = pivots[0];
+      node = mas.node;
+      pivots = node << 4;
+      mas.last = piv_[pivots + 0];
     }
-    const entry = node.slot[mas.offset];
+    const entry = slot_[(node << 4) + mas.offset];
     if (entry !== null) return entry;
     if (!empty) {
       if (mas.last >= max) {
@@ -2879,38 +3007,42 @@ let rev_gap_max = 0;
 
 // mas_rev_awalk(), with mas_safe_min() and mas_safe_pivot() inlined.
 function mas_rev_awalk(mas: MaState, size: number): boolean {
+  const piv_ = PIV;
+  const slot_ = SLOT;
+  const gap_ = GAP;
+  const ntype_ = NTYPE;
   if (mas.status === ma_error) return true;
-  const node = mas.node!;
-  const type = node.type;
-  const pivots = node.pivot;
-  const slots = node.slot;
-  const gaps = type === maple_arange_64 ? node.gap : null;
+  const node = mas.node;
+  const type = ntype_[node];
+  const pivots = node << 4;
+  const slots = node << 4;
+  const gaps = type === maple_arange_64 ? (node << 4) : -1;
   const mas_min = mas.min;
   const index = mas.index;
   const last = mas.last;
   let offset = mas.offset;
-  let min = offset ? pivots[offset - 1] + 1 : mas_min;
+  let min = offset ? piv_[pivots + offset - 1] + 1 : mas_min;
   let gap = 0;
   while (last < min) {
     --offset;
-    min = offset ? pivots[offset - 1] + 1 : mas_min;
+    min = offset ? piv_[pivots + offset - 1] + 1 : mas_min;
   }
-  let max = offset >= mt_pivots[type] ? mas.max : pivots[offset];
+  let max = offset >= mt_pivots[type] ? mas.max : piv_[pivots + offset];
   let ascend = false;
   while (index <= max) {
     gap = 0;
-    if (gaps !== null) gap = gaps[offset];
-    else if (slots[offset] === null) gap = max - min + 1;
+    if (gaps >= 0) gap = gap_[gaps + offset];
+    else if (slot_[slots + offset] === null) gap = max - min + 1;
     if (gap) {
       if (size <= gap && size <= last - min + 1) break;
-      if (gaps === null) {
+      if (gaps < 0) {
         if (offset < 2) {
           ascend = true;
           break;
         }
         offset -= 2;
-        max = pivots[offset];
-        min = offset ? pivots[offset - 1] + 1 : mas_min;
+        max = piv_[pivots + offset];
+        min = offset ? piv_[pivots + offset - 1] + 1 : mas_min;
         continue;
       }
     }
@@ -2920,7 +3052,7 @@ function mas_rev_awalk(mas: MaState, size: number): boolean {
     }
     offset--;
     max = min - 1;
-    min = offset ? pivots[offset - 1] + 1 : mas_min;
+    min = offset ? piv_[pivots + offset - 1] + 1 : mas_min;
   }
   if (ascend) {
     if (!mte_is_root(node)) return false;
@@ -2936,7 +3068,7 @@ function mas_rev_awalk(mas: MaState, size: number): boolean {
     rev_gap_max = min + gap - 1;
     return true;
   }
-  mas.node = slots[offset] as MapleNode;
+  mas.node = slot_[slots + offset] as number;
   mas.min = min;
   mas.max = max;
   mas.offset = mas_data_end(mas);
@@ -2945,11 +3077,14 @@ function mas_rev_awalk(mas: MaState, size: number): boolean {
 
 // mas_anode_descend()
 function mas_anode_descend(mas: MaState, size: number): boolean {
-  const node = mas.node!;
-  const type = node.type;
-  const pivots = node.pivot;
-  const slots = node.slot;
-  const gaps = type === maple_arange_64 ? node.gap : null;
+  const slot_ = SLOT;
+  const gap_ = GAP;
+  const ntype_ = NTYPE;
+  const node = mas.node;
+  const type = ntype_[node];
+  const pivots = node << 4;
+  const slots = node << 4;
+  const gaps = type === maple_arange_64 ? (node << 4) : -1;
   let offset = mas.offset;
   let min = mas_safe_min(mas, pivots, offset);
   const data_end = ma_data_end(node, type, pivots, mas.max);
@@ -2960,8 +3095,8 @@ function mas_anode_descend(mas: MaState, size: number): boolean {
     const pivot = mas_safe_pivot(mas, pivots, offset, type);
     if (mas.index <= pivot) {
       let check = true;
-      if (gaps !== null) gap = gaps[offset];
-      else if (slots[offset] === null) {
+      if (gaps >= 0) gap = gap_[gaps + offset];
+      else if (slot_[slots + offset] === null) {
         gap = (pivot < mas.last ? pivot : mas.last) -
           (mas.index > min ? mas.index : min) + 1;
       } else check = false;
@@ -2972,7 +3107,7 @@ function mas_anode_descend(mas: MaState, size: number): boolean {
           break;
         }
         if (mas.index <= pivot) {
-          mas.node = slots[offset] as MapleNode;
+          mas.node = slot_[slots + offset] as number;
           mas.min = min;
           mas.max = pivot;
           offset = 0;
@@ -2986,7 +3121,7 @@ function mas_anode_descend(mas: MaState, size: number): boolean {
       return true;
     }
   }
-  if (!done && mte_is_root(mas.node!)) found = true;
+  if (!done && mte_is_root(mas.node)) found = true;
   mas.offset = offset;
   return found;
 }
@@ -3001,7 +3136,7 @@ export function mas_walk(mas: MaState): unknown {
     mas.max = ULONG_MAX;
     mas.depth = 1;
     mas.status = ma_active;
-    mas.node = root;
+    mas.node = root.id;
     mas.offset = 0;
     return mtree_range_walk(mas);
   }
@@ -3026,7 +3161,7 @@ export function mas_walk(mas: MaState): unknown {
 function mas_rewind_node(mas: MaState): boolean {
   let slot: number;
   do {
-    if (mte_is_root(mas.node!)) {
+    if (mte_is_root(mas.node)) {
       slot = mas.offset;
       if (!slot) return false;
     } else {
@@ -3042,7 +3177,7 @@ function mas_rewind_node(mas: MaState): boolean {
 function mas_skip_node(mas: MaState): boolean {
   if (mas_is_err(mas)) return false;
   do {
-    if (mte_is_root(mas.node!)) {
+    if (mte_is_root(mas.node)) {
       if (mas.offset >= mas_data_end(mas)) {
         mas_set_err(mas, -EBUSY);
         return false;
@@ -3057,7 +3192,7 @@ function mas_skip_node(mas: MaState): boolean {
 
 // mas_awalk()
 function mas_awalk(mas: MaState, size: number): void {
-  let last: MapleNode | null = null;
+  let last: number = MAS_NONE;
   while (!mas_is_err(mas) && !mas_anode_descend(mas, size)) {
     if (last === mas.node) mas_skip_node(mas);
     else last = mas.node;
@@ -3111,12 +3246,12 @@ export function mas_empty_area(
   if (mas_is_err(mas)) return mas.err;
   const offset = mas.offset;
   if (offset === MAPLE_NODE_SLOTS) return -EBUSY;
-  const node = mas.node!;
-  const pivots = node.pivot;
+  const node = mas.node;
+  const pivots = node << 4;
   min = mas_safe_min(mas, pivots, offset);
   if (mas.index < min) mas.index = min;
   mas.last = mas.index + size - 1;
-  mas.end = ma_data_end(node, node.type, pivots, mas.max);
+  mas.end = ma_data_end(node, NTYPE[node], pivots, mas.max);
   return 0;
 }
 
@@ -3232,7 +3367,7 @@ export function mas_store_prealloc(mas: MaState, entry: unknown): void {
   } else {
     mas_wr_walk_descend(wr_mas);
     if (mas.store_type !== wr_spanning_store) {
-      wr_mas.content = wr_mas.slots[mas.offset];
+      wr_mas.content = SLOT[wr_mas.slots + mas.offset];
       mas_wr_end_piv(wr_mas);
     }
   }
@@ -3335,18 +3470,20 @@ let setup_entry: unknown = null;
  * `undefined` (state untouched) when the rest of the node is empty.
  */
 function mas_next_in_node(mas: MaState): unknown {
-  const node = mas.node!;
-  const pivots = node.pivot;
-  const slots = node.slot;
+  const piv_ = PIV;
+  const slot_ = SLOT;
+  const node = mas.node;
+  const pivots = node << 4;
+  const slots = node << 4;
   const end = mas.end;
   let offset = mas.offset;
   while (offset < end) {
-    const index = pivots[offset] + 1;
-    const entry = slots[++offset];
+    const index = piv_[pivots + offset] + 1;
+    const entry = slot_[slots + ++offset];
     if (entry !== null) {
       mas.index = index;
       mas.offset = offset;
-      mas.last = offset < end ? pivots[offset] : mas.max;
+      mas.last = offset < end ? piv_[pivots + offset] : mas.max;
       setup_entry = null;
       return entry;
     }
@@ -3446,7 +3583,7 @@ export function mt_prev(mt: MapleTree, index: number, min: number): unknown {
 /** `mas_pause(mas)`. */
 export function mas_pause(mas: MaState): void {
   mas.status = ma_pause;
-  mas.node = null;
+  mas.node = MAS_NONE;
 }
 
 // mas_find_setup()
@@ -3697,9 +3834,9 @@ export function mtree_load(mt: MapleTree, index: number): unknown {
   let entry: unknown;
   if (root instanceof MapleNode) {
     LOAD_MAS.index = index;
-    LOAD_MAS.node = root;
+    LOAD_MAS.node = root.id;
     entry = mtree_lookup_walk(LOAD_MAS);
-    LOAD_MAS.node = null;
+    LOAD_MAS.node = MAS_NONE;
   } else {
     entry = index === 0 ? root : null;
   }
@@ -3840,7 +3977,7 @@ export function mtree_erase(mt: MapleTree, index: number): unknown {
 export function __mt_destroy(mt: MapleTree): void {
   const root = mt.ma_root;
   mt.ma_root = null;
-  if (root instanceof MapleNode) mt_destroy_walk(root);
+  if (root instanceof MapleNode) mt_destroy_walk(root.id);
   mt.ma_flags = mt_attr(mt);
 }
 
@@ -3862,7 +3999,7 @@ export function mt_find(mt: MapleTree, index: ULongPtr, max: number): unknown {
   const mas = FIND_MAS;
   mas.tree = mt;
   mas.index = mas.last = index.value;
-  mas.node = null;
+  mas.node = MAS_NONE;
   mas.min = 0;
   mas.max = ULONG_MAX;
   mas.alloc_req = 0;
@@ -3886,7 +4023,7 @@ export function mt_find(mt: MapleTree, index: ULongPtr, max: number): unknown {
   if (entry !== null) {
     index.value = mas.last === ULONG_MAX ? 0 : mas.last + 1;
   }
-  mas.node = null;
+  mas.node = MAS_NONE;
   return entry;
 }
 const FIND_MAS = new MaState(new MapleTree());
@@ -3944,6 +4081,16 @@ function nid(n: unknown): string {
   }
   return `#${id}`;
 }
+// The short id of node n (its slab object's).
+function nnid(n: number): string {
+  if (n === MAS_NONE) return "(nil)";
+  const o = n < pool_cap ? NODE_OBJ[n] : null;
+  return o === null ? `node ${n}` : nid(o);
+}
+// The short id of a slot value of node n: a child node or an entry.
+function sid(n: number, v: unknown): string {
+  return !ma_is_leaf(NTYPE[n]) && typeof v === "number" ? nnid(v) : nid(v);
+}
 /** Forget the short ids `mt_dump` gives nodes and entries. */
 export function mt_dump_reset_ids(): void {
   node_ids = new WeakMap();
@@ -3952,17 +4099,17 @@ export function mt_dump_reset_ids(): void {
 
 // mas_dfs_postorder()
 function mas_dfs_postorder(mas: MaState, max: number): void {
-  const mn = mas.node!;
+  const mn = mas.node;
   mas_next_node(mas, mn, max);
   if (!mas_is_overflow(mas)) return;
   if (mte_is_root(mn)) return;
   mas.node = mn;
   mas_ascend(mas);
-  let p: MapleNode;
+  let p: number;
   let p_min: number;
   let p_max: number;
   do {
-    p = mas.node!;
+    p = mas.node;
     p_min = mas.min;
     p_max = mas.max;
     mas_prev_node(mas, 0);
@@ -3973,27 +4120,27 @@ function mas_dfs_postorder(mas: MaState, max: number): void {
 }
 
 function validate_gaps(mas: MaState, out: MtProblem[]): void {
-  const node = mas.node!;
-  const mt = node.type;
-  const pivots = node.pivot;
+  const node = mas.node;
+  const mt = NTYPE[node];
+  const pivots = node << 4;
   let gap = 0;
   let max_gap = 0;
   let p_start = mas.min;
-  const gaps = mt === maple_arange_64 ? node.gap : null;
+  const gaps = mt === maple_arange_64 ? (node << 4) : -1;
   let i: number;
   for (i = 0; i < mt_slots[mt]; i++) {
     const p_end = mas_safe_pivot(mas, pivots, i, mt);
-    if (gaps === null) {
-      if (node.slot[i] === null) gap = p_end - p_start + 1;
+    if (gaps < 0) {
+      if (SLOT[(node << 4) + i] === null) gap = p_end - p_start + 1;
     } else {
-      gap = gaps[i];
-      if (node.slot[i] === null) {
-        out.push({ bug: true, message: `${nid(node)}[${i}] no child` });
+      gap = GAP[gaps + i];
+      if (SLOT[(node << 4) + i] === null) {
+        out.push({ bug: true, message: `${nnid(node)}[${i}] no child` });
       }
       if (gap > p_end - p_start + 1) {
         out.push({
           bug: true,
-          message: `${nid(node)}[${i}] ${gap} >= ${p_end} - ${p_start} + 1`,
+          message: `${nnid(node)}[${i}] ${gap} >= ${p_end} - ${p_start} + 1`,
         });
       }
     }
@@ -4002,26 +4149,26 @@ function validate_gaps(mas: MaState, out: MtProblem[]): void {
     if (p_end >= mas.max) break;
   }
   if (mt === maple_arange_64) {
-    const offset = node.meta_gap;
+    const offset = NMGAP[node];
     if (offset > i) {
       out.push({
         bug: true,
-        message: `gap offset ${nid(node)}[${offset}] is invalid`,
+        message: `gap offset ${nnid(node)}[${offset}] is invalid`,
       });
     }
-    if (gaps![offset] !== max_gap) {
+    if (GAP[gaps + offset] !== max_gap) {
       out.push({
         bug: true,
         message: `gap ${
-          nid(node)
+          nnid(node)
         }[${offset}] is not the largest gap ${max_gap}`,
       });
     }
     for (i++; i < mt_slots[mt]; i++) {
-      if (gaps![i] !== 0) {
+      if (GAP[gaps + i] !== 0) {
         out.push({
           bug: true,
-          message: `gap ${nid(node)}[${i}] beyond node limit != 0`,
+          message: `gap ${nnid(node)}[${i}] beyond node limit != 0`,
         });
       }
     }
@@ -4032,37 +4179,40 @@ function validate_gaps(mas: MaState, out: MtProblem[]): void {
   if (max_gap > mas.max) {
     out.push({ bug: true, message: `max gap ${max_gap} > max ${mas.max}` });
   }
-  if (p_mn.gap[p_slot] !== max_gap) {
+  if (GAP[(p_mn << 4) + p_slot] !== max_gap) {
     out.push({
       bug: true,
-      message: `gap ${nid(p_mn)}[${p_slot}] ${p_mn.gap[p_slot]} != ${max_gap}`,
+      message: `gap ${nnid(p_mn)}[${p_slot}] ${
+        GAP[(p_mn << 4) + p_slot]
+      } != ${max_gap}`,
     });
   }
 }
 
 function validate_parent_slot(mas: MaState, out: MtProblem[]): void {
-  const node = mas.node!;
+  const node = mas.node;
   if (mte_is_root(node)) return;
   const p_slot = mte_parent_slot(node);
   const p_type = mas_parent_type(mas, node);
   const parent = mte_parent(node);
-  if (parent === node) out.push({ bug: true, message: `${nid(node)} dead` });
-  if (parent.type !== p_type) {
-    out.push({ bug: true, message: `parent ${nid(parent)} has wrong type` });
+  if (parent === node) out.push({ bug: true, message: `${nnid(node)} dead` });
+  if (NTYPE[parent] !== p_type) {
+    out.push({ bug: true, message: `parent ${nnid(parent)} has wrong type` });
   }
   for (let i = 0; i < mt_slots[p_type]; i++) {
-    const n = parent.slot[i];
+    const n = SLOT[(parent << 4) + i];
     if (i === p_slot) {
       if (n !== node) {
         out.push({
           bug: true,
-          message: `parent ${nid(parent)}[${i}] does not have ${nid(node)}`,
+          message: `parent ${nnid(parent)}[${i}] does not have ${nnid(node)}`,
         });
       }
     } else if (n === node) {
       out.push({
         bug: true,
-        message: `Invalid child ${nid(node)} at parent ${nid(parent)}[${i}] ` +
+        message:
+          `Invalid child ${nnid(node)} at parent ${nnid(parent)}[${i}] ` +
           `p_slot ${p_slot}`,
       });
     }
@@ -4070,40 +4220,42 @@ function validate_parent_slot(mas: MaState, out: MtProblem[]): void {
 }
 
 function validate_child_slot(mas: MaState, out: MtProblem[]): void {
-  const node = mas.node!;
-  const type = node.type;
+  const node = mas.node;
+  const type = NTYPE[node];
   if (mte_is_leaf(node)) return;
   for (let i = 0; i < mt_slots[type]; i++) {
-    const child = node.slot[i];
-    if (!(child instanceof MapleNode)) {
+    const child = SLOT[(node << 4) + i];
+    if (typeof child !== "number" || child < FIRST_NODE) {
       out.push({
         bug: true,
-        message: `Non-leaf node lacks child at ${nid(node)}[${i}]`,
+        message: `Non-leaf node lacks child at ${nnid(node)}[${i}]`,
       });
       return;
     }
     if (mte_parent_slot(child) !== i) {
       out.push({
         bug: true,
-        message: `Slot error at ${nid(node)}[${i}]: child ${nid(child)} has ` +
+        message:
+          `Slot error at ${nnid(node)}[${i}]: child ${nnid(child)} has ` +
           `pslot ${mte_parent_slot(child)}`,
       });
     }
     if (mte_parent(child) !== node) {
       out.push({
         bug: true,
-        message: `child ${nid(child)} has parent ${nid(child.parent)} not ` +
-          `${nid(node)}`,
+        message:
+          `child ${nnid(child)} has parent ${nnid(NPARENT[child])} not ` +
+          `${nnid(node)}`,
       });
     }
-    if (i < mt_pivots[type] && node.pivot[i] === mas.max) break;
+    if (i < mt_pivots[type] && PIV[(node << 4) + i] === mas.max) break;
   }
 }
 
 function validate_limits(mas: MaState, out: MtProblem[]): void {
-  const node = mas.node!;
-  const type = node.type;
-  const pivots = node.pivot;
+  const node = mas.node;
+  const type = NTYPE[node];
+  const pivots = node << 4;
   let prev_piv = 0;
   let i: number;
   for (i = 0; i < mt_slots[type]; i++) {
@@ -4111,25 +4263,25 @@ function validate_limits(mas: MaState, out: MtProblem[]): void {
     if (!piv && i !== 0) {
       out.push({
         bug: false,
-        message: `Missing node limit pivot at ${nid(node)}[${i}]`,
+        message: `Missing node limit pivot at ${nnid(node)}[${i}]`,
       });
     }
     if (prev_piv > piv) {
       out.push({
         bug: false,
-        message: `${nid(node)}[${i}] piv ${piv} < prev_piv ${prev_piv}`,
+        message: `${nnid(node)}[${i}] piv ${piv} < prev_piv ${prev_piv}`,
       });
     }
     if (piv < mas.min) {
       out.push({
         bug: false,
-        message: `${nid(node)}[${i}] ${piv} < ${mas.min}`,
+        message: `${nnid(node)}[${i}] ${piv} < ${mas.min}`,
       });
     }
     if (piv > mas.max) {
       out.push({
         bug: false,
-        message: `${nid(node)}[${i}] ${piv} > ${mas.max}`,
+        message: `${nnid(node)}[${i}] ${piv} > ${mas.max}`,
       });
     }
     prev_piv = piv;
@@ -4138,24 +4290,26 @@ function validate_limits(mas: MaState, out: MtProblem[]): void {
   if (mas_data_end(mas) !== i) {
     out.push({
       bug: true,
-      message: `node${nid(node)}: data_end ${mas_data_end(mas)} != the last ` +
+      message: `node${nnid(node)}: data_end ${mas_data_end(mas)} != the last ` +
         `slot offset ${i}`,
     });
   }
   for (i += 1; i < mt_slots[type]; i++) {
-    const entry = node.slot[i];
+    const entry = SLOT[(node << 4) + i];
     if (entry !== null && i !== mt_slots[type] - 1) {
       out.push({
         bug: true,
-        message: `${nid(node)}[${i}] should not have entry ${nid(entry)}`,
+        message: `${nnid(node)}[${i}] should not have entry ${
+          sid(node, entry)
+        }`,
       });
     }
     if (i < mt_pivots[type]) {
-      const piv = pivots[i];
+      const piv = PIV[pivots + i];
       if (!piv) continue;
       out.push({
         bug: i < mt_pivots[type] - 1,
-        message: `${nid(node)}[${i}] should not have piv ${piv}`,
+        message: `${nnid(node)}[${i}] should not have piv ${piv}`,
       });
     }
   }
@@ -4167,13 +4321,13 @@ function validate_nulls(mt: MapleTree, out: MtProblem[]): void {
   const mas = new MaState(mt, 0, 0);
   mas_start(mas);
   if (mas_is_none(mas) || mas_is_ptr(mas)) return;
-  while (!mte_is_leaf(mas.node!)) mas_descend(mas);
+  while (!mte_is_leaf(mas.node)) mas_descend(mas);
   do {
-    const entry = mas.node!.slot[offset];
+    const entry = SLOT[(mas.node << 4) + offset];
     if (last === null && entry === null) {
       out.push({
         bug: true,
-        message: `Sequential nulls end at ${nid(mas.node)}[${offset}]`,
+        message: `Sequential nulls end at ${nnid(mas.node)}[${offset}]`,
       });
     }
     last = entry;
@@ -4182,10 +4336,10 @@ function validate_nulls(mt: MapleTree, out: MtProblem[]): void {
       if (entry === null && mas.max !== ULONG_MAX) {
         out.push({
           bug: true,
-          message: `leaf ${nid(mas.node)} ends in NULL below ULONG_MAX`,
+          message: `leaf ${nnid(mas.node)} ends in NULL below ULONG_MAX`,
         });
       }
-      mas_next_node(mas, mas.node!, ULONG_MAX);
+      mas_next_node(mas, mas.node, ULONG_MAX);
       if (mas_is_overflow(mas)) return;
       offset = 0;
     } else {
@@ -4210,7 +4364,7 @@ export function mt_validate_report(mt: MapleTree): MtProblem[] {
     return out;
   }
   let depth = 1;
-  while (!mte_is_leaf(mas.node!)) {
+  while (!mte_is_leaf(mas.node)) {
     mas_descend(mas);
     depth++;
   }
@@ -4222,18 +4376,18 @@ export function mt_validate_report(mt: MapleTree): MtProblem[] {
   }
   let guard = 0;
   while (!mas_is_overflow(mas)) {
-    const node = mas.node!;
+    const node = mas.node;
     if (ma_dead_node(node)) {
-      out.push({ bug: false, message: `${nid(node)} is dead` });
+      out.push({ bug: false, message: `${nnid(node)} is dead` });
     }
-    if (!kasan_check(node, "mt_validate")) {
-      out.push({ bug: true, message: `${nid(node)} was freed (KASAN)` });
+    if (!kasan_check(NODE_OBJ[node], "mt_validate")) {
+      out.push({ bug: true, message: `${nnid(node)} was freed (KASAN)` });
     }
     const end = mas_data_end(mas);
-    if (end < mt_min_slots[node.type] && mas.max !== ULONG_MAX) {
+    if (end < mt_min_slots[NTYPE[node]] && mas.max !== ULONG_MAX) {
       out.push({
         bug: false,
-        message: `Invalid size ${end} of ${nid(node)}`,
+        message: `Invalid size ${end} of ${nnid(node)}`,
       });
     }
     validate_parent_slot(mas, out);
@@ -4288,44 +4442,48 @@ function dump_entry(entry: unknown): string {
 }
 function dump_node(
   lines: string[],
-  node: MapleNode,
+  node: number,
   min: number,
   max: number,
   depth: number,
   format: number,
 ): void {
-  const type = node.type;
+  const type = NTYPE[node];
   let line = dump_range(min, max, depth, format) +
-    `node ${nid(node)} depth ${depth} type ${type} parent ${
-      nid(node.parent === MA_ROOT_PARENT ? "tree" : node.parent)
+    `node ${nnid(node)} depth ${depth} type ${type} parent ${
+      NPARENT[node] === MA_ROOT_PARENT ? "tree" : nnid(NPARENT[node])
     } contents: `;
   const slots = mt_slots[type];
   if (type === maple_arange_64) {
-    for (let i = 0; i < slots; i++) line += fmt_num(node.gap[i], format) + " ";
-    line += `| ${node.meta_end.toString(16).padStart(2, "0")} ${
-      node.meta_gap.toString(16).padStart(2, "0")
+    for (let i = 0; i < slots; i++) {
+      line += fmt_num(GAP[(node << 4) + i], format) + " ";
+    }
+    line += `| ${NEND[node].toString(16).padStart(2, "0")} ${
+      NMGAP[node].toString(16).padStart(2, "0")
     }| `;
   }
   for (let i = 0; i < slots - 1; i++) {
-    line += `${nid(node.slot[i])} ${fmt_upper(node.pivot[i], format)} `;
+    line += `${sid(node, SLOT[(node << 4) + i])} ${
+      fmt_upper(PIV[(node << 4) + i], format)
+    } `;
   }
-  line += nid(node.slot[slots - 1]);
+  line += sid(node, SLOT[(node << 4) + slots - 1]);
   lines.push(line);
   let first = min;
   for (let i = 0; i < slots; i++) {
     let last = max;
-    if (i < slots - 1) last = node.pivot[i];
-    else if (node.slot[i] === null) break;
+    if (i < slots - 1) last = PIV[(node << 4) + i];
+    else if (SLOT[(node << 4) + i] === null) break;
     if (last === 0 && i > 0) break;
     if (ma_is_leaf(type)) {
       lines.push(
         dump_range(first, last, depth + 1, format) +
-          dump_entry(node.slot[i]),
+          dump_entry(SLOT[(node << 4) + i]),
       );
-    } else if (node.slot[i] instanceof MapleNode) {
+    } else if (typeof SLOT[(node << 4) + i] === "number") {
       dump_node(
         lines,
-        node.slot[i] as MapleNode,
+        SLOT[(node << 4) + i] as number,
         first,
         last,
         depth + 1,
@@ -4335,7 +4493,7 @@ function dump_node(
     if (last === max) break;
     if (last > max) {
       lines.push(
-        `node ${nid(node)} last (${last}) > max (${max}) at pivot ${i}!`,
+        `node ${nnid(node)} last (${last}) > max (${max}) at pivot ${i}!`,
       );
     }
     first = last + 1;
@@ -4355,7 +4513,7 @@ export function mt_dump_string(
     }`,
   ];
   if (root instanceof MapleNode) {
-    dump_node(lines, root, 0, ULONG_MAX, 0, format);
+    dump_node(lines, root.id, 0, ULONG_MAX, 0, format);
   } else if (root !== null) {
     lines.push(dump_range(0, 0, 0, format) + dump_entry(root));
   }
@@ -4403,25 +4561,25 @@ export function mt_node_stats(mt: MapleTree): MtNodeStats {
   }
   let leaves = 0;
   let leaf_slots = 0;
-  const walk = (node: MapleNode, max: number): void => {
+  const walk = (node: number, max: number): void => {
     s.nodes++;
-    s.by_type[node.type]++;
-    const end = ma_data_end(node, node.type, node.pivot, max);
-    if (ma_is_leaf(node.type)) {
+    s.by_type[NTYPE[node]]++;
+    const end = ma_data_end(node, NTYPE[node], node << 4, max);
+    if (ma_is_leaf(NTYPE[node])) {
       leaves++;
       leaf_slots += end + 1;
       for (let i = 0; i <= end; i++) {
-        if (node.slot[i] === null) s.null_ranges++;
+        if (SLOT[(node << 4) + i] === null) s.null_ranges++;
         else s.entries++;
       }
       return;
     }
     for (let i = 0; i <= end; i++) {
-      const cmax = i < mt_pivots[node.type] ? node.pivot[i] : max;
-      walk(node.slot[i] as MapleNode, cmax);
+      const cmax = i < mt_pivots[NTYPE[node]] ? PIV[(node << 4) + i] : max;
+      walk(SLOT[(node << 4) + i] as number, cmax);
     }
   };
-  walk(root, ULONG_MAX);
+  walk(root.id, ULONG_MAX);
   s.bytes = s.nodes * MAPLE_NODE_SIZE;
   s.leaf_fill = leaves ? leaf_slots / (leaves * MAPLE_RANGE64_SLOTS) : 0;
   return s;

@@ -9,11 +9,14 @@ import {
   GFP_ATOMIC,
   GFP_KERNEL,
   kasan_enable,
+  kasan_is_poisoned,
   ULONG_MAX,
 } from "../kernel/mod.ts";
 import {
   __mt_destroy,
   MA_STATE,
+  maple_arange_64,
+  maple_node_object,
   maple_range_64,
   type MapleNode,
   MapleTree,
@@ -39,6 +42,14 @@ import {
   mt_set_in_rcu,
   mt_validate,
   mt_validate_report,
+  mte_gap,
+  mte_node_type,
+  mte_parent_node,
+  mte_pivot,
+  mte_set_gap,
+  mte_set_pivot,
+  mte_set_slot,
+  mte_slot,
   mtree_alloc_range,
   mtree_alloc_rrange,
   mtree_erase,
@@ -97,10 +108,9 @@ Deno.test("sequential insert node counts match 6.12 (73 / 76)", () => {
   }
 });
 
-Deno.test("node arrays keep their fixed sizes (15 pivots, 16 slots, 10 gaps)", () => {
+Deno.test("node pool: live children link back, freed nodes stay poisoned", () => {
   // Splits, rebalances, spanning and node stores, in and out of RCU mode:
-  // no write may grow a node's arrays (a grown array is a slower, bigger
-  // array that no longer matches struct maple_node).
+  // every child a node links to names it as parent at its own slot.
   for (const flags of [0, MT_FLAGS_ALLOC_RANGE]) {
     for (const rcu of [false, true]) {
       const mt = new MapleTree(flags);
@@ -112,23 +122,53 @@ Deno.test("node arrays keep their fixed sizes (15 pivots, 16 slots, 10 gaps)", (
         mtree_store_range(mt, 3 * i, 3 * i + 7, null, GFP_KERNEL);
       }
       for (let i = 0; i < 2000; i += 5) mtree_erase(mt, 3 * i);
-      const sizes = new Set<string>();
-      const visit = (n: MapleNode): void => {
-        sizes.add(`${n.pivot.length}/${n.slot.length}/${n.gap.length}`);
-        if (n.type < maple_range_64) return;
-        for (const c of n.slot) {
-          // Live children only (slots past the end may hold stale nodes).
-          if (c !== null && (c as MapleNode).parent === n) {
-            visit(c as MapleNode);
-          }
+      let nodes = 0;
+      const visit = (n: number, max: number): void => {
+        nodes++;
+        assert.ok(!kasan_is_poisoned(maple_node_object(n)));
+        if (mte_node_type(n) < maple_range_64) return;
+        const pivots = mte_node_type(n) === maple_arange_64 ? 9 : 15;
+        for (let i = 0; i < pivots + 1; i++) {
+          const c = mte_slot(n, i);
+          assert.equal(typeof c, "number");
+          assert.equal(mte_parent_node(c as number), n);
+          const cmax = i < pivots ? mte_pivot(n, i) : max;
+          visit(c as number, cmax);
+          if (cmax === max) break;
         }
       };
-      visit(mt.ma_root as MapleNode);
-      assert.deepEqual([...sizes], ["15/16/10"], `flags ${flags} rcu ${rcu}`);
+      visit((mt.ma_root as MapleNode).id, ULONG_MAX);
+      assert.equal(nodes, mt_node_stats(mt).nodes, `flags ${flags} rcu ${rcu}`);
       assert.deepEqual(mt_validate_report(mt), []);
       __mt_destroy(mt);
     }
   }
+  // A node freed by an RCU-mode replacement stays poisoned: a stale link to
+  // it is reported by mt_validate.
+  const { mt } = build(MT_FLAGS_ALLOC_RANGE, 200);
+  mt_set_in_rcu(mt);
+  const first_leaf_parent = (): number => {
+    let n = (mt.ma_root as MapleNode).id;
+    while (mte_node_type(mte_slot(n, 0) as number) >= maple_range_64) {
+      n = mte_slot(n, 0) as number;
+    }
+    return n;
+  };
+  const leaf = mte_slot(first_leaf_parent(), 0) as number;
+  assert.ok(mte_node_type(leaf) < maple_range_64);
+  assert.ok(!kasan_is_poisoned(maple_node_object(leaf)));
+  mtree_erase(mt, 0);
+  assert.ok(kasan_is_poisoned(maple_node_object(leaf)));
+  const parent = first_leaf_parent();
+  assert.notEqual(mte_slot(parent, 0), leaf);
+  const live = mte_slot(parent, 0);
+  mte_set_slot(parent, 0, leaf);
+  assert.ok(
+    mt_validate_report(mt).some((p) => /was freed \(KASAN\)/.test(p.message)),
+  );
+  mte_set_slot(parent, 0, live);
+  assert.deepEqual(mt_validate_report(mt), []);
+  __mt_destroy(mt);
 });
 
 Deno.test("root pointer, root expansion and full-range stores", () => {
@@ -184,18 +224,18 @@ Deno.test("NULL stores widen and never leave adjacent NULLs", () => {
 Deno.test("mt_validate detects corruption (it can fail)", () => {
   const { mt } = build(MT_FLAGS_ALLOC_RANGE, 200);
   assert.deepEqual(mt_validate_report(mt), []);
-  const root = mt.ma_root as MapleNode;
-  const saved = root.gap[0];
-  root.gap[0] = saved + 1;
+  const root = (mt.ma_root as MapleNode).id;
+  const saved = mte_gap(root, 0);
+  mte_set_gap(root, 0, saved + 1);
   const problems = mt_validate_report(mt);
   assert.ok(problems.some((p) => p.bug && /gap/.test(p.message)));
   assert.throws(() => mt_validate(mt), /mt_validate/);
-  root.gap[0] = saved;
-  const leaf = (root.slot[0] as MapleNode).slot[0] as MapleNode;
-  const piv = leaf.pivot[2];
-  leaf.pivot[2] = leaf.pivot[1];
+  mte_set_gap(root, 0, saved);
+  const leaf = mte_slot(mte_slot(root, 0) as number, 0) as number;
+  const piv = mte_pivot(leaf, 2);
+  mte_set_pivot(leaf, 2, mte_pivot(leaf, 1));
   assert.ok(mt_validate_report(mt).length > 0);
-  leaf.pivot[2] = piv;
+  mte_set_pivot(leaf, 2, piv);
   assert.deepEqual(mt_validate_report(mt), []);
   assert.match(
     mt_dump_string(mt),
