@@ -14,20 +14,19 @@
  * deno task kunit run --seed 7            # kernel PRNG seed (printed on failure)
  * deno task kunit run --slow              # also run cases marked slow
  * deno task kunit run --run_isolated suite
+ * deno task kunit run --scenario my.ts    # a scenario file (.ts/.json), any path
  * deno task kunit parse run.log           # or: parse - (stdin)
  * ```
  *
  * Exit status: 0 when nothing failed (`run`: all passed or skipped;
- * `parse`: the log's status is SUCCESS), 1 otherwise, 2 for bad arguments.
+ * `parse`: the log's status is SUCCESS), 1 otherwise (an invalid scenario
+ * file prints its one-line error and runs nothing), 2 for bad arguments.
  *
  * @module
  */
 import { parseArgs } from "node:util";
-import { type KunitSuite } from "../lib/kunit/case.ts";
-import {
-  kunit_load_suite_file,
-  kunit_load_suites,
-} from "../lib/kunit/discover.ts";
+import { kunit_registered_suites, type KunitSuite } from "../lib/kunit/case.ts";
+import { kunit_load_suites } from "../lib/kunit/discover.ts";
 import { kunit_list, kunit_run } from "../lib/kunit/executor.ts";
 import {
   KUNIT_DEFAULT_FILTER,
@@ -42,6 +41,7 @@ import {
 } from "../lib/kunit/ktap_parser.ts";
 import { render_report } from "../lib/kunit/ktap_report.ts";
 import { to_kunit_json } from "../lib/kunit/kunit_json.ts";
+import { scenario_load_suite, ScenarioError } from "../lib/scenario/mod.ts";
 
 const USAGE = `usage: deno task kunit [run] [filter_glob] [--filter ATTR_FILTER]
          [--filter_action skip] [--list_tests] [--list_tests_attr]
@@ -115,6 +115,34 @@ function report(io: Io, test: KtapTest, timestamps: boolean): void {
   );
 }
 
+/**
+ * `--scenario FILE`: a scenario file (`.json`, or a `.ts` whose default
+ * export is scenario data) from any path, validated like the in-repo ones;
+ * a `.ts` suite file that registers code suites is still accepted.
+ */
+async function load_scenario_arg(file: string): Promise<KunitSuite[]> {
+  const url = new URL(file, `file://${Deno.cwd()}/`);
+  if (url.pathname.endsWith(".ts")) {
+    const before = kunit_registered_suites().length;
+    let mod: { default?: unknown };
+    try {
+      mod = await import(url.href);
+    } catch (e) {
+      throw new ScenarioError({
+        file,
+        expected: "a module that loads",
+        found: (e as Error).message.split("\n")[0]!,
+      });
+    }
+    const registered = kunit_registered_suites().slice(before);
+    const d = mod.default as { test_cases?: unknown } | undefined;
+    if (registered.length > 0 || Array.isArray(d?.test_cases)) {
+      return registered;
+    }
+  }
+  return [await scenario_load_suite(url, { display: file })];
+}
+
 /** Combines separately parsed isolated runs under one main test. */
 function combine(tests: KtapTest[]): KtapTest {
   const main = new KtapTest();
@@ -162,7 +190,7 @@ async function cmd_run(
   let suites: KunitSuite[];
   if (v.scenario?.length) {
     suites = [];
-    for (const f of v.scenario) suites.push(...await kunit_load_suite_file(f));
+    for (const f of v.scenario) suites.push(...await load_scenario_arg(f));
   } else {
     const dir = v.suite_dir
       ? new URL(v.suite_dir.replace(/\/?$/, "/"), `file://${Deno.cwd()}/`)
@@ -283,6 +311,11 @@ export async function main(args: string[], io: Io): Promise<number> {
     if (e instanceof UsageError || e instanceof RangeError) {
       io.err(`kunit: error: ${e.message}\n${USAGE}\n`);
       return 2;
+    }
+    if (e instanceof ScenarioError) {
+      // An invalid scenario file: its one error, and nothing was run.
+      io.err(`kunit: error: ${e.message}\n`);
+      return 1;
     }
     throw e;
   }

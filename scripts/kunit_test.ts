@@ -71,3 +71,68 @@ Deno.test("kunit parse: reads stdin and exits like kunit.py", async () => {
   const missing = await cli(["parse", "no/such/file.log"]);
   assert.equal(missing.code, 2);
 });
+
+Deno.test("kunit run --scenario: a scenario file from any path", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(
+      `${dir}/mine.json`,
+      JSON.stringify({
+        scenarios: [{
+          name: "store_and_load",
+          subjects: { maple: {} },
+          steps: [
+            { op: "store", index: 10, last: 19, entry: 1, expect: 0 },
+            { op: "load", index: 15, expect: 1 },
+          ],
+        }],
+      }),
+    );
+    const r = await cli([
+      "run",
+      "--scenario",
+      `${dir}/mine.json`,
+      "--raw_output",
+    ]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /# Subtest: scenario_mine\n/);
+    assert.match(r.out, /ok 1 store_and_load\n/);
+    const list = await cli([
+      "run",
+      "--scenario",
+      `${dir}/mine.json`,
+      "--list_tests",
+    ]);
+    assert.equal(list.out, "scenario_mine\nscenario_mine.store_and_load\n");
+    // An invalid file: its one error, nothing run, exit 1.
+    await Deno.writeTextFile(
+      `${dir}/bad.ts`,
+      "export default { scenarios: [{ name: 'b', subjects: { maple: {} }, " +
+        "steps: [{ op: 'erase', index: -1 }] }] };\n",
+    );
+    const bad = await cli(["run", "--scenario", `${dir}/bad.ts`]);
+    assert.equal(bad.code, 1);
+    assert.equal(bad.out, "");
+    assert.equal(
+      bad.err,
+      `kunit: error: ${dir}/bad.ts: scenario "b", step 0 (erase), field index: expected an integer >= 0, found -1\n`,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("kunit run --list_tests: the scenario library is discovered", async () => {
+  const r = await cli(["run", "scenario_*", "--list_tests"]);
+  assert.equal(r.code, 0);
+  for (
+    const name of [
+      "scenario_alignment.size_plus_align_minus_one",
+      "scenario_reserve.left_overlap",
+      "scenario_limits.max32_hint_set_and_reset",
+      "scenario_top_expansion.amdv1_grows_one_level_per_map",
+      "scenario_contig_clear.large_page_over_emptied_table",
+      "scenario_faults.erase_node_alloc_failure",
+    ]
+  ) assert.ok(r.out.includes(`${name}\n`), name);
+});

@@ -1,0 +1,221 @@
+// Copyright 2026 the iommulab authors. MIT license.
+/**
+ * `scenario_faults`: fault hooks. Node-allocation failure on the erase of
+ * `__free_iova` in each deferred-erase design: the rbtree never allocates
+ * to erase; maple-v3 keeps the struct in the tree and retries from a
+ * worker every 10 ms; maple-v4 leaves an `IOVA_DEFERRED` marker, frees the
+ * struct at once and drains on the next allocation. Then the page table:
+ * a table allocation failing in the middle of a map (unwound, retried),
+ * and the install race, played by the fault point itself, and racing
+ * steps run at the moment of the install.
+ *
+ * @module
+ */
+import type { ScenarioFile } from "../../lib/scenario/mod.ts";
+
+export default {
+  doc: "fault injection and race hooks",
+  scenarios: [
+    {
+      name: "erase_node_alloc_failure",
+      subjects: { iova: {} },
+      steps: [
+        {
+          op: "alloc",
+          size: 4,
+          limit: "32bit",
+          aligned: true,
+          as: "a",
+          expect: "0xffffc",
+        },
+        {
+          op: "arm",
+          point: "maple.node_alloc",
+          probability: 100,
+          times: -1,
+          verbose: 0,
+        },
+        { op: "free", iova: "a" },
+        {
+          op: "check",
+          invariants: true,
+          counters: {
+            deferred: {
+              per_variant: { "rbtree-6.12": 0, "maple-v3": 1, "maple-v4": 1 },
+            },
+            live_iovas: {
+              per_variant: { "rbtree-6.12": 0, "maple-v3": 1, "maple-v4": 0 },
+            },
+          },
+          injected: {
+            "maple.node_alloc": {
+              per_variant: {
+                "rbtree-6.12": 0,
+                "maple-v3": { range: [1, 2] },
+                "maple-v4": { range: [1, 2] },
+              },
+            },
+          },
+        },
+        {
+          op: "find",
+          pfn: "$a.pfn_hi",
+          doc: "v3 keeps the struct in the tree; the v4 marker is not an iova",
+          expect: {
+            per_variant: {
+              "rbtree-6.12": null,
+              "maple-v3": "$a",
+              "maple-v4": null,
+            },
+          },
+        },
+        { op: "disarm", point: "maple.node_alloc" },
+        { op: "advance", ms: 9 },
+        {
+          op: "check",
+          counters: {
+            deferred: {
+              per_variant: { "rbtree-6.12": 0, "maple-v3": 1, "maple-v4": 1 },
+            },
+          },
+        },
+        { op: "advance", ms: 1, doc: "v3's retry is due" },
+        {
+          op: "check",
+          counters: {
+            deferred: {
+              per_variant: { "rbtree-6.12": 0, "maple-v3": 0, "maple-v4": 1 },
+            },
+            live_iovas: 0,
+          },
+        },
+        {
+          op: "alloc",
+          size: 1,
+          limit: "32bit",
+          expect: "0xfffff",
+          doc: "v4 drains its marker first; the space is free everywhere",
+        },
+        {
+          op: "check",
+          invariants: true,
+          no_warnings: true,
+          counters: { deferred: 0, live_iovas: 1 },
+        },
+      ],
+    },
+    {
+      name: "v3_erase_retried_forever",
+      doc: "while the failure lasts, v3's worker retries every 10 ms with " +
+        "no backoff and no message; once memory is back the erase succeeds",
+      subjects: { iova: { variant: "maple-v3" } },
+      steps: [
+        { op: "alloc", size: 1, limit: "32bit", as: "a", expect: "0xfffff" },
+        {
+          op: "arm",
+          point: "maple.node_alloc",
+          probability: 100,
+          times: -1,
+          verbose: 0,
+        },
+        { op: "free", iova: "a" },
+        { op: "advance", ms: 1000 },
+        {
+          op: "check",
+          no_warnings: true,
+          counters: { deferred: 1, live_iovas: 1 },
+        },
+        { op: "find", pfn: "$a", expect: "$a" },
+        { op: "disarm", point: "maple.node_alloc" },
+        { op: "advance", ms: 10 },
+        { op: "check", counters: { deferred: 0, live_iovas: 0 } },
+        { op: "find", pfn: "$a", expect: null },
+      ],
+    },
+    {
+      name: "table_alloc_failure_mid_map",
+      doc: "a 4 MiB map across two level-1 tables with the second table " +
+        "allocation failing: -ENOMEM, the mapped prefix unwound; the same " +
+        "map then succeeds",
+      subjects: { pt: { format: ["amdv1", "x86_64"] } },
+      steps: [
+        { op: "arm", point: "pt.table_alloc", fail_nth: 2, verbose: 0 },
+        {
+          op: "map",
+          iova: "0xbfe00000",
+          paddr: "0x100000000",
+          size: "0x400000",
+          expect: { error: "ENOMEM" },
+        },
+        { op: "check", injected: { "pt.table_alloc": 1 } },
+        { op: "disarm", point: "pt.table_alloc" },
+        { op: "iova_to_phys", iova: "0xbfe00000", expect: 0 },
+        {
+          op: "map",
+          iova: "0xbfe00000",
+          paddr: "0x100000000",
+          size: "0x400000",
+          expect: 0,
+        },
+        { op: "iova_to_phys", iova: "0xbfe00000", expect: "0x100000000" },
+        { op: "iova_to_phys", iova: "0xc01ff000", expect: "0x1003ff000" },
+      ],
+    },
+    {
+      name: "install_race",
+      doc: "pt.install_race: a racer fills the slot before the cmpxchg; the " +
+        "map uses the racer's table and frees its own",
+      subjects: { pt: { format: ["amdv1", "x86_64"] } },
+      steps: [
+        { op: "arm", point: "pt.install_race", fail_nth: 1, verbose: 0 },
+        {
+          op: "map",
+          iova: "0x40000000",
+          paddr: "0x201000",
+          size: "0x1000",
+          expect: 0,
+        },
+        { op: "disarm", point: "pt.install_race" },
+        {
+          op: "check",
+          counters: {
+            install_races: 1,
+            table_pages: { per_format: { amdv1: 3, x86_64: 4 } },
+          },
+        },
+        { op: "iova_to_phys", iova: "0x40000000", expect: "0x201000" },
+      ],
+    },
+    {
+      name: "install_race_reader",
+      doc: "racing steps at the install point: a reader on the same " +
+        "region sees nothing mapped yet; once the map returns it translates",
+      subjects: { pt: { format: ["amdv1", "x86_64"] } },
+      steps: [
+        {
+          op: "arm",
+          point: "pt.install_race",
+          fail_nth: 1,
+          verbose: 0,
+          race: [
+            { op: "iova_to_phys", iova: "0x1000000", expect: 0 },
+            { op: "check", counters: { install_races: 0 } },
+          ],
+        },
+        {
+          op: "map",
+          iova: "0x1000000",
+          paddr: "0x4000",
+          size: "0x1000",
+          expect: 0,
+        },
+        {
+          op: "check",
+          injected: { "pt.install_race": 1 },
+          counters: { install_races: 0 },
+        },
+        { op: "iova_to_phys", iova: "0x1000000", expect: "0x4000" },
+      ],
+    },
+  ],
+} satisfies ScenarioFile;
