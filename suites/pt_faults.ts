@@ -5,7 +5,10 @@
  * map that grows the top, and an unmap-then-remap; then the `pt.install_race`
  * and `pt.top_race` retry paths. After every iteration: no leaked table page,
  * `iova_to_phys` agrees with what `mapped` reported, and a second map of the
- * same range succeeds.
+ * same range succeeds. The [2026] `map_range` op gets the same sweep over a
+ * mixed-page-size range, and `iommu_map` is swept through both core paths
+ * (`map_range` for an iommupt domain, `iommu_pgsize` + `map_pages` with
+ * `is_iommupt` cleared): a failed map must leave nothing mapped.
  *
  * @module
  */
@@ -23,6 +26,7 @@ import {
 import { fault_arm, fault_disarm } from "../lib/kernel/fault.ts";
 import {
   iommu_iova_to_phys,
+  iommu_map,
   IOMMU_PT_DOMAIN_OPS,
   IOMMU_READ,
   iommu_unmap,
@@ -95,22 +99,45 @@ function map_once(
   );
 }
 
+/** [2026] One `ops->map_range` call (the core's unwinding left out). */
+function map_range_once(
+  priv: KunitIommuPriv,
+  va: bigint,
+  pa: bigint,
+  len: bigint,
+  mapped: SizeRef,
+): number {
+  return priv.iommu.pt_ops!.map_range(
+    priv.iommu,
+    va,
+    pa,
+    len,
+    IOMMU_READ | IOMMU_WRITE,
+    0,
+    mapped,
+  );
+}
+
+type MapFn = typeof map_once;
+
 /** Runs `op` with the nth table allocation failing, n = 1, 2, ... */
 function sweep(
   test: Kunit,
   va_of: (priv: KunitIommuPriv) => bigint,
   len: bigint,
   prepare: ((priv: KunitIommuPriv) => void) | null,
+  map: MapFn = map_once,
+  pa_of: (va: bigint) => bigint = () => 0x201000n,
 ): number {
   let n = 1;
   for (; n < 64; n++) {
     const priv = setup(test);
     const va = va_of(priv);
-    const pa = 0x201000n;
+    const pa = pa_of(va);
     prepare?.(priv);
     fault_arm("pt.table_alloc", { fail_nth: n, verbose: 0 });
     const mapped = { value: 0n };
-    const ret = map_once(priv, va, pa, len, mapped);
+    const ret = map(priv, va, pa, len, mapped);
     fault_disarm("pt.table_alloc");
     // iova_to_phys agrees with what mapped reported
     const sp = priv.smallest_pgsz;
@@ -136,7 +163,7 @@ function sweep(
       );
     }
     const again = { value: 0n };
-    KUNIT_ASSERT_EQ(test, map_once(priv, va, pa, len, again), 0);
+    KUNIT_ASSERT_EQ(test, map(priv, va, pa, len, again), 0);
     KUNIT_ASSERT_EQ(test, again.value, len);
     KUNIT_ASSERT_EQ(
       test,
@@ -190,6 +217,86 @@ function test_fail_nth_unmap_remap(test: Kunit): void {
   KUNIT_ASSERT_GT(test, n, 1);
 }
 
+// 4K pages up to a 2M boundary, 2M pages, 4K pages, over two level-1 tables
+// (va ^ pa is 2M aligned, so the sizes mix)
+const mixed_va = (p: KunitIommuPriv) =>
+  pt_top_range(p.common).va + (1n << 30n) - (1n << 21n) - (1n << 12n) * 3n;
+const mixed_pa = (va: bigint) => (va & ((1n << 30n) - 1n)) + (1n << 32n);
+const MIXED_LEN = (1n << 22n) + (1n << 12n) * 6n;
+
+/** [2026] fail-nth over one map_range call of mixed page sizes. */
+function test_fail_nth_map_range(test: Kunit): void {
+  const n = sweep(test, mixed_va, MIXED_LEN, null, map_range_once, mixed_pa);
+  KUNIT_ASSERT_GT(test, n, 1);
+}
+
+interface CoreParam extends Param {
+  /** The core path: map_range (iommupt) or iommu_pgsize + map_pages. */
+  op: "map_range" | "map_pages";
+}
+const core_params: CoreParam[] = params.flatMap((p) => [
+  { ...p, op: "map_range" as const },
+  { ...p, op: "map_pages" as const },
+]);
+const core_gen = KUNIT_ARRAY_PARAM(
+  core_params,
+  (p) => `${p.fmt.name}_cfg_${p.cfg}_${p.op}`,
+);
+
+/**
+ * fail-nth over iommu_map of mixed page sizes through either core path: a
+ * failed map is unwound by the core, so nothing stays mapped, and a second
+ * map succeeds.
+ */
+function test_fail_nth_iommu_map(test: Kunit): void {
+  const p = test.param_value as CoreParam;
+  let n = 1;
+  for (; n < 64; n++) {
+    const priv = setup(test);
+    priv.iommu.is_iommupt = p.op === "map_range";
+    const va = mixed_va(priv);
+    const pa = mixed_pa(va);
+    const sp = priv.smallest_pgsz;
+    fault_arm("pt.table_alloc", { fail_nth: n, verbose: 0 });
+    const ret = iommu_map(
+      priv.iommu,
+      va,
+      pa,
+      MIXED_LEN,
+      IOMMU_READ | IOMMU_WRITE,
+      0,
+    );
+    fault_disarm("pt.table_alloc");
+    if (ret === 0) {
+      for (let off = 0n; off < MIXED_LEN; off += sp * 3n) {
+        KUNIT_ASSERT_EQ(
+          test,
+          iommu_iova_to_phys(priv.iommu, va + off),
+          pa + off,
+        );
+      }
+      teardown(test, priv);
+      break;
+    }
+    KUNIT_ASSERT_EQ(test, ret, -ENOMEM);
+    for (let off = 0n; off < MIXED_LEN; off += sp * 3n) {
+      KUNIT_ASSERT_EQ(test, iommu_iova_to_phys(priv.iommu, va + off), 0n);
+    }
+    KUNIT_ASSERT_EQ(
+      test,
+      iommu_map(priv.iommu, va, pa, MIXED_LEN, IOMMU_READ | IOMMU_WRITE, 0),
+      0,
+    );
+    KUNIT_ASSERT_EQ(
+      test,
+      iommu_iova_to_phys(priv.iommu, va + MIXED_LEN - sp),
+      pa + MIXED_LEN - sp,
+    );
+    teardown(test, priv);
+  }
+  KUNIT_ASSERT_GT(test, n, 1);
+}
+
 /** pt.install_race: the map must use the racer's table and free its own. */
 function test_install_race(test: Kunit): void {
   const priv = setup(test);
@@ -239,10 +346,15 @@ function test_top_race(test: Kunit): void {
 export default kunit_test_suite({
   name: "pt_faults",
   test_cases: [
-    test_fail_nth_map,
-    test_fail_nth_map_grow,
-    test_fail_nth_unmap_remap,
-    test_install_race,
-    test_top_race,
-  ].map((fn) => KUNIT_CASE_PARAM(fn, gen) as KunitCase),
+    ...[
+      test_fail_nth_map,
+      test_fail_nth_map_grow,
+      test_fail_nth_unmap_remap,
+      test_fail_nth_map_range,
+    ].map((fn) => KUNIT_CASE_PARAM(fn, gen) as KunitCase),
+    KUNIT_CASE_PARAM(test_fail_nth_iommu_map, core_gen) as KunitCase,
+    ...[test_install_race, test_top_race].map((fn) =>
+      KUNIT_CASE_PARAM(fn, gen) as KunitCase
+    ),
+  ],
 });

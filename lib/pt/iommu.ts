@@ -6,6 +6,15 @@
  * and unwind a failed map like the kernel core does. The generic_pt KUnit
  * cases go through this layer.
  *
+ * [2026] For a generic_pt domain (`domain.is_iommupt`, set by
+ * `pt_iommu_init`), `iommu_map` hands the whole range to the table's
+ * `map_range` op, which picks the page sizes itself, and unmaps the
+ * reported prefix on failure (`iommu_map_nosync()`). Clearing
+ * `is_iommupt` gives the classic path: `iommu_pgsize()` runs and
+ * `map_pages` is called per run of one page size. Likewise `__iommu_unmap`
+ * calls `unmap_range` with the whole range instead of `unmap_pages` per
+ * `iommu_pgsize()` run (99fb8afa16ad).
+ *
  * The API is bigint (u64). When a domain's ops provide number forms
  * (`map_pages_n`, `unmap_pages_n`, `iova_to_phys_hl`) and every address and
  * size lies below 2^53, `iommu_map` / `iommu_unmap` convert once and run the
@@ -208,6 +217,55 @@ export interface IommuDomainOps {
   iotlb_sync_map?(domain: IommuDomain, iova: bigint, size: bigint): number;
 }
 
+/** [2026] The `struct pt_iommu` ops the core calls for an iommupt domain. */
+export interface IommuPtOps {
+  /** `pt->ops->map_range(pt, iova, paddr, len, prot, gfp, &mapped)`. */
+  map_range(
+    pt: IommuDomain,
+    iova: bigint,
+    paddr: bigint,
+    len: bigint,
+    prot: number,
+    gfp: number,
+    mapped: SizeRef,
+  ): number;
+  /** `pt->ops->unmap_range(pt, iova, len, gather)`: bytes unmapped. */
+  unmap_range(
+    pt: IommuDomain,
+    iova: bigint,
+    len: bigint,
+    gather: IommuIotlbGather,
+  ): bigint;
+  /** Lab: `unmap_range` on numbers (see `unmap_pages_n`). */
+  unmap_range_n?(
+    pt: IommuDomain,
+    iova: number,
+    len: number,
+    gather: IommuIotlbGather,
+  ): number;
+  /** Lab: `map_range` on numbers (see `map_pages_n`). */
+  map_range_n?(
+    pt: IommuDomain,
+    iova: number,
+    paddr: number,
+    len: number,
+    prot: number,
+    gfp: number,
+    mapped: { value: number },
+  ): number;
+}
+
+/** [2026] `struct pt_iommu` as the core sees it. */
+export interface IommuPt extends IommuDomain {
+  /** The table's ops (null before init). */
+  pt_ops: IommuPtOps | null;
+}
+
+/** [2026] `iommupt_from_domain(domain)`: the generic_pt table or null. */
+export function iommupt_from_domain(domain: IommuDomain): IommuPt | null {
+  return domain.is_iommupt ? domain as IommuPt : null;
+}
+
 /** `struct iommu_domain_geometry`. */
 export class IommuDomainGeometry {
   /** First usable IOVA. */
@@ -228,7 +286,10 @@ export class IommuDomain {
   ops: IommuDomainOps | null = null;
   /** The aperture. */
   geometry: IommuDomainGeometry = new IommuDomainGeometry();
-  /** [2026] set by pt_iommu_init_domain. */
+  /**
+   * [2026] Set by pt_iommu_init_domain: the core calls the table's
+   * `map_range` directly. Clear it for the classic `map_pages` path.
+   */
   is_iommupt = false;
   /** @internal `pgsize_bitmap` the tables below were built for. */
   _pgsz_for = -1n;
@@ -409,6 +470,8 @@ export function iommu_map(
   const ops = domain.ops;
   if (domain.type !== __IOMMU_DOMAIN_PAGING) return -EINVAL;
   if (ops === null || domain.pgsize_bitmap === 0n) return -ENODEV;
+  const pt = iommupt_from_domain(domain);
+  if (pt !== null) return iommu_map_pt(pt, ops, iova, paddr, size, prot, gfp);
   const orig_iova = iova;
   const orig_size = size;
   if (ops.map_pages_n !== undefined) {
@@ -462,6 +525,56 @@ export function iommu_map(
   return 0;
 }
 
+const ptMapped = { value: 0 };
+
+// [2026] iommu_map_nosync() for an iommupt domain: one map_range call, the
+// mapped prefix unmapped on error
+function iommu_map_pt(
+  pt: IommuPt,
+  ops: IommuDomainOps,
+  iova: bigint,
+  paddr: bigint,
+  size: bigint,
+  prot: number,
+  gfp: number,
+): number {
+  const pt_ops = pt.pt_ops;
+  if (pt_ops === null) return -ENODEV;
+  let ret = N_FALLBACK;
+  if (pt_ops.map_range_n !== undefined) {
+    const n_size = Number(size);
+    const n_iova = Number(iova);
+    const n_paddr = Number(paddr);
+    if (
+      n_iova >= 0 && n_paddr >= 0 && n_size >= 0 &&
+      n_iova + n_size < N_LIMIT && n_paddr + n_size < N_LIMIT
+    ) {
+      const mapped = ptMapped;
+      mapped.value = 0;
+      ret = pt_ops.map_range_n(pt, n_iova, n_paddr, n_size, prot, gfp, mapped);
+      if (ret !== N_FALLBACK) {
+        if (ret) {
+          iommu_unmap(pt, iova, BigInt(mapped.value));
+          return ret;
+        }
+        if (ops.iotlb_sync_map) return ops.iotlb_sync_map(pt, iova, size);
+        return 0;
+      }
+    }
+  }
+  const mapped = mappedScratch;
+  mapped.value = 0n;
+  ret = pt_ops.map_range(pt, iova, paddr, size, prot, gfp, mapped);
+  const done = mapped.value;
+  mapped.value = 0n;
+  if (ret) {
+    iommu_unmap(pt, iova, done);
+    return ret;
+  }
+  if (ops.iotlb_sync_map) return ops.iotlb_sync_map(pt, iova, size);
+  return 0;
+}
+
 /** `__iommu_unmap()`: bytes unmapped, gathering into `gather`. */
 export function __iommu_unmap(
   domain: IommuDomain,
@@ -472,18 +585,29 @@ export function __iommu_unmap(
   const ops = domain.ops;
   if (ops === null || domain.type !== __IOMMU_DOMAIN_PAGING) return 0n;
   if (domain.pgsize_bitmap === 0n) return 0n;
-  if (ops.unmap_pages_n !== undefined) {
+  // [2026] an iommupt domain takes the whole range in one unmap_range call
+  const pt = iommupt_from_domain(domain);
+  const pt_ops = pt === null ? null : pt.pt_ops;
+  if (ops.unmap_pages_n !== undefined || pt_ops !== null) {
     const n_size = Number(size);
     const n_iova = Number(iova);
     if (n_iova >= 0 && n_size >= 0 && n_iova + n_size < N_LIMIT) {
       if (domain._pgsz_for !== domain.pgsize_bitmap) pgsz_tables(domain);
       if (Math.min(ffs53(n_iova), ffs53(n_size)) < domain._pgsz_min) return 0n;
+      if (pt_ops !== null) {
+        if (pt_ops.unmap_range_n !== undefined) {
+          const n = pt_ops.unmap_range_n(pt!, n_iova, n_size, gather);
+          if (n !== N_FALLBACK) return BigInt(n);
+        }
+        return pt_ops.unmap_range(pt!, iova, size, gather);
+      }
       const n = iommu_unmap_n(domain, ops, n_iova, n_size, gather);
       if (n !== N_FALLBACK) return BigInt(n);
     }
   }
   const min_pagesz = 1n << BIG[ffs64(domain.pgsize_bitmap)]!;
   if (((iova | size) & (min_pagesz - 1n)) !== 0n) return 0n;
+  if (pt_ops !== null) return pt_ops.unmap_range(pt!, iova, size, gather);
   let unmapped = 0n;
   while (unmapped < size) {
     const pgsize = iommu_pgsize(

@@ -161,6 +161,33 @@ export interface PtIommuOps {
     gfp: number,
     mapped: SizeRef,
   ): number;
+  /** [2026] `unmap_range` (99fb8afa16ad): bytes unmapped. */
+  unmap_range(
+    iommu: PtIommu,
+    iova: bigint,
+    len: bigint,
+    gather: IommuIotlbGather,
+  ): bigint;
+  /** Lab: `unmap_range` on numbers (see `map_range_n`). */
+  unmap_range_n?(
+    iommu: PtIommu,
+    iova: number,
+    len: number,
+    gather: IommuIotlbGather,
+  ): number;
+  /**
+   * Lab: `map_range` on numbers (`iova + len` and `paddr + len` below
+   * 2^53); `Number.MIN_SAFE_INTEGER` means "not handled, nothing done".
+   */
+  map_range_n?(
+    iommu: PtIommu,
+    iova: number,
+    paddr: number,
+    len: number,
+    prot: number,
+    gfp: number,
+    mapped: NumRef,
+  ): number;
 }
 
 /** Lab options of a table (not in the kernel struct). */
@@ -430,7 +457,11 @@ export class MapArgs {
   oa = 0n;
   leaf_pgsize_lg2 = 0;
   leaf_level = 0;
-  num_leaves = 0n; // [2026] map_range
+  /**
+   * [2026] Leaves of `leaf_pgsize_lg2` left before the size changes
+   * (`pt_pgsz_count`); Infinity for map_pages (one size for the whole call).
+   */
+  num_leaves = Infinity;
   constructor(gather: IommuIotlbGather) {
     this.iotlb_gather = gather;
   }
@@ -486,7 +517,8 @@ function compute_best_pgsize(pts: PtState, oa: bigint): number {
   );
 }
 
-// __map_range_leaf()
+// __map_range_leaf(): with map_range it stops where the page size changes,
+// computes the next size and returns -EAGAIN if this table is not finished
 function __map_range_leaf(
   range: PtRange,
   map: MapArgs,
@@ -501,12 +533,23 @@ function __map_range_leaf(
   let ret = 0;
   PT_WARN_ON(common, map.leaf_level !== level);
   PT_WARN_ON(common, !fmt.can_have_leaf(pts));
-  const isz = fmt.isz[level]!;
-  const step = 2 ** (leaf_pgsize_lg2 - isz);
-  const need_contig = leaf_pgsize_lg2 !== isz;
+  const step_lg2 = leaf_pgsize_lg2 - fmt.isz[level]!;
+  const step = 2 ** step_lg2;
+  const need_contig = step_lg2 !== 0;
   const size = POW2[leaf_pgsize_lg2]!;
   _pt_iter_first(pts);
   const start_index = pts.index;
+  const orig_end = pts.end_index;
+  const leaves_avail = (pts.end_index - pts.index) >>> step_lg2;
+  let num_leaves: number;
+  if (map.num_leaves <= leaves_avail) {
+    // Need to stop in the middle of the table to change sizes
+    pts.end_index = pts.index + map.num_leaves * step;
+    num_leaves = 0;
+  } else {
+    num_leaves = map.num_leaves - leaves_avail;
+  }
+  PT_WARN_ON(common, ((pts.end_index - pts.index) & (step - 1)) !== 0);
   do {
     pts.type = fmt.load_entry_raw(pts);
     if (pts.type !== PT_ENTRY_EMPTY || need_contig) {
@@ -524,7 +567,38 @@ function __map_range_leaf(
   } while (pts.index < pts.end_index);
   flush_writes_range(pts, start_index, pts.index);
   map.oa = oa;
-  return ret;
+  map.num_leaves = num_leaves;
+  if (ret || num_leaves) return ret;
+  // range->va is not valid if we reached the end of the table
+  pts.index -= step;
+  pt_index_to_va(pts);
+  pts.index += step;
+  const last_va = range.va + size;
+  if (last_va - 1n === range.last_va) {
+    PT_WARN_ON(common, pts.index !== orig_end);
+    return 0;
+  }
+  // Reached a point where the page size changed, compute the new parameters
+  const bitmap = iommu_from_common(common).pgsize_bitmap;
+  map.leaf_pgsize_lg2 = pt_compute_best_pgsize(
+    bitmap,
+    last_va,
+    range.last_va,
+    oa,
+  );
+  // No size fits the rest (not a multiple of the smallest page): the kernel
+  // ends in pt_iommu_new_table()'s PT_WARN_ON and -ENXIO
+  if (PT_WARN_ON(common, map.leaf_pgsize_lg2 === 0)) return -ENXIO;
+  map.leaf_level = fmt.pgsz_lg2_to_level(common, map.leaf_pgsize_lg2);
+  map.num_leaves = Number(
+    pt_pgsz_count(bitmap, last_va, range.last_va, oa, map.leaf_pgsize_lg2),
+  );
+  // Didn't finish this table level, caller will repeat it
+  if (pts.index !== orig_end) {
+    if (pts.index !== start_index) pt_index_to_va(pts);
+    return -EAGAIN;
+  }
+  return 0;
 }
 
 // __map_range()
@@ -558,13 +632,21 @@ function __map_range(
         !pt_test_sw_bit_acquire(pts, SW_BIT_CACHE_FLUSH_DONE)
       ) flush_writes_item(pts);
     }
-    const ret = map.leaf_level === level - 1
-      ? pt_descend(pts, map, __map_range_leaf)
-      : pt_descend(pts, map, __map_range);
+    // The present table may be shared with a concurrent map. -EAGAIN: the
+    // page size changed inside it (map_range), descend again
+    let ret: number;
+    do {
+      ret = map.leaf_level === level - 1
+        ? pt_descend(pts, map, __map_range_leaf)
+        : pt_descend(pts, map, __map_range);
+    } while (ret === -EAGAIN);
     if (ret) return ret;
     pts.index++;
     pt_index_to_va(pts);
     if (pts.index >= pts.end_index) break;
+    // The target level became this level: have the caller invoke
+    // __map_range_leaf()
+    if (map.leaf_level === level) return -EAGAIN;
   }
   return 0;
 }
@@ -739,10 +821,13 @@ function do_map(
     }
     // EAGAIN falls through to the full path
   }
-  if (map.leaf_level === range.top_level) {
-    return pt_walk_range(range, __map_range_leaf, map);
-  }
-  return pt_walk_range(range, __map_range, map);
+  let ret: number;
+  do {
+    ret = map.leaf_level === range.top_level
+      ? pt_walk_range(range, __map_range_leaf, map)
+      : pt_walk_range(range, __map_range, map);
+  } while (ret === -EAGAIN);
+  return ret;
 }
 
 // make_range_no_check() / make_range()
@@ -826,6 +911,7 @@ export function pt_iommu_map_pages(
   const map = iommu._map_args;
   map.iotlb_gather = gather;
   map.oa = paddr;
+  map.num_leaves = Infinity;
   let ret = fmt.iommu_set_prot(common, map.attrs, prot);
   if (ret) return ret;
   map.attrs.gfp = gfp;
@@ -865,7 +951,16 @@ export function pt_iommu_map_pages(
 
 // ---- [2026] map_range: segments any range into best-size leaves itself
 
-/** [2026] `map_range(table, iova, paddr, len, prot, gfp, *mapped)`. */
+const n_mapped_range: NumRef = { value: 0 };
+
+/**
+ * [2026] `NS(map_range)(table, iova, paddr, len, prot, gfp, *mapped)`: map
+ * `len` bytes at `iova`, any valid alignment, choosing the best page size at
+ * every position (`pt_compute_best_pgsize` + `pt_pgsz_count`, recomputed by
+ * `__map_range_leaf` where the size changes). One range check and top
+ * growth for the whole call, one gather. `mapped` is added to, also on error
+ * (the caller unmaps that prefix). Returns 0 or -errno.
+ */
 export function pt_iommu_map_range(
   iommu: PtIommu,
   iova: bigint,
@@ -875,29 +970,93 @@ export function pt_iommu_map_range(
   gfp: number,
   mapped: SizeRef,
 ): number {
-  // Segment into runs of one page size (pt_compute_best_pgsize +
-  // pt_pgsz_count) and map each run with the same walkers as map_pages.
-  if (WARN_ON(!(prot & (IOMMU_READ | IOMMU_WRITE)))) return -EINVAL;
-  if (len === 0n) return -EINVAL;
-  let va = iova;
-  let oa = paddr;
-  const last = iova + len - 1n;
-  if (last > U64_MAX) return -EOVERFLOW;
-  while (va <= last) {
-    const lg2 = va === last
-      ? 0
-      : pt_compute_best_pgsize(iommu.pgsize_bitmap, va, last, oa);
-    if (!lg2) return -ENXIO;
-    const count = pt_pgsz_count(iommu.pgsize_bitmap, va, last, oa, lg2);
-    const size = POW2[lg2]!;
-    const ref = { value: 0n };
-    const ret = pt_iommu_map_pages(iommu, va, oa, size, count, prot, gfp, ref);
-    mapped.value += ref.value;
-    if (ret) return ret;
-    va += ref.value;
-    oa += ref.value;
+  iommu._n.gen++;
+  if (iommu.lab.number_path) {
+    const n_len = Number(len);
+    const n_iova = Number(iova);
+    const n_paddr = Number(paddr);
+    if (
+      n_iova >= 0 && n_paddr >= 0 && n_len >= 0 &&
+      n_iova + n_len < N_LIMIT && n_paddr + n_len < N_LIMIT
+    ) {
+      const ref = n_mapped_range;
+      ref.value = 0;
+      const ret = pt_iommu_map_range_n(
+        iommu,
+        n_iova,
+        n_paddr,
+        n_len,
+        prot,
+        gfp,
+        ref,
+      );
+      if (ret !== N_FALLBACK) {
+        mapped.value += BigInt(ref.value);
+        return ret;
+      }
+    }
   }
-  return 0;
+  const common = iommu.common;
+  const fmt = common.fmt;
+  const pgsize_bitmap = iommu.pgsize_bitmap;
+  const gather = iommu._map_gather;
+  iommu._n.prot = -1;
+  iommu_iotlb_gather_init(gather);
+  if (WARN_ON(!(prot & (IOMMU_READ | IOMMU_WRITE)))) return -EINVAL;
+  // Check the paddr doesn't exceed what the table can store
+  if (
+    common.max_oasz_lg2 !== 64 && (paddr >> BIG[common.max_oasz_lg2]!) !== 0n
+  ) {
+    return -ERANGE;
+  }
+  const map = iommu._map_args;
+  map.iotlb_gather = gather;
+  map.oa = paddr;
+  let ret = fmt.iommu_set_prot(common, map.attrs, prot);
+  if (ret) return ret;
+  map.attrs.gfp = gfp;
+  const r = make_range_no_check(common, iova, len);
+  if (typeof r === "number") return r;
+  const range = r;
+  let single_page = false;
+  // Calculate target page size and level for the leaves
+  if (
+    fmt.has_system_page_size(common) && len === PAGE_SIZE &&
+    (pgsize_bitmap & PAGE_SIZE) !== 0n
+  ) {
+    if (((iova | paddr) & (PAGE_SIZE - 1n)) !== 0n) return -ENXIO;
+    map.leaf_pgsize_lg2 = PAGE_SHIFT;
+    map.leaf_level = 0;
+    map.num_leaves = 1;
+    single_page = true;
+  } else {
+    map.leaf_pgsize_lg2 = pt_compute_best_pgsize(
+      pgsize_bitmap,
+      range.va,
+      range.last_va,
+      paddr,
+    );
+    if (!map.leaf_pgsize_lg2) return -ENXIO;
+    map.leaf_level = fmt.pgsz_lg2_to_level(common, map.leaf_pgsize_lg2);
+    map.num_leaves = Number(
+      pt_pgsz_count(
+        pgsize_bitmap,
+        range.va,
+        range.last_va,
+        paddr,
+        map.leaf_pgsize_lg2,
+      ),
+    );
+  }
+  ret = check_map_range(iommu, range, map);
+  if (ret) return ret;
+  PT_WARN_ON(common, map.leaf_level > range.top_level);
+  ret = do_map(iommu, range, single_page, map);
+  // Tables were replaced with large items: flush walk caches, free them
+  if (gather.freelist.length !== 0) iommu_iotlb_sync(iommu, gather);
+  PT_WARN_ON(common, !ret && map.oa - paddr !== len);
+  mapped.value += map.oa - paddr;
+  return ret;
 }
 
 // ---- unmap
@@ -1003,6 +1162,19 @@ export function pt_iommu_unmap_pages(
     unmap.free_list,
   );
   return unmap.unmapped;
+}
+
+/**
+ * [2026] `NS(unmap_range)(table, iova, len, gather)` (99fb8afa16ad): the
+ * unmap_pages walk over `len` bytes; bytes unmapped.
+ */
+export function pt_iommu_unmap_range(
+  iommu: PtIommu,
+  iova: bigint,
+  len: bigint,
+  gather: IommuIotlbGather,
+): bigint {
+  return pt_iommu_unmap_pages(iommu, iova, len, 1n, gather);
 }
 
 // ---- iova_to_phys
@@ -1214,6 +1386,9 @@ const pt_ops: PtIommuOps = {
   deinit: pt_iommu_table_deinit,
   set_dirty: pt_iommu_set_dirty,
   map_range: pt_iommu_map_range,
+  map_range_n: pt_iommu_map_range_n,
+  unmap_range: pt_iommu_unmap_range,
+  unmap_range_n: pt_iommu_unmap_range_n,
 };
 
 /** `IOMMU_PT_DOMAIN_OPS(fmt)`: the domain ops of a generic_pt table. */
@@ -1382,6 +1557,10 @@ export class PtNumCache {
   no_gaps = false;
   /** `pgsize_bitmap` has PAGE_SIZE. */
   has_4k = false;
+  /** `pt_has_system_page_size()` (fixed at init). */
+  sys_page = false;
+  /** `pt_pgsz_lg2_to_level()` per page size lg2 (fixed at init). */
+  lvl_of: Int8Array = new Int8Array(65);
   /** SW bit 0 (CACHE_FLUSH_DONE), low word. */
   sw0_lo = 0;
   /** SW bit 0 (CACHE_FLUSH_DONE), high word. */
@@ -1405,6 +1584,10 @@ export class PtNumCache {
   ahi = 0;
   /** map_pages' OA cursor. */
   oa = 0;
+  /** map_range: the VA a walk resumes at after -EAGAIN (`range->va`). */
+  va = 0;
+  /** The smallest supported page size lg2 > k, -1 if none (`pt_pgsz_count`). */
+  gt: Int8Array = new Int8Array(65);
   /** unmap_pages' byte count. */
   unmapped = 0;
   /** unmap_pages' free list (reused). */
@@ -1473,6 +1656,11 @@ function n_refresh_top(iommu: PtIommu, nc: PtNumCache): void {
     nc.isz[l] = fmt.isz[l]!;
     nc.items[l] = fmt.n_items_lg2[l]!;
   }
+  nc.sys_page = fmt.has_system_page_size(common);
+  for (let k = 0; k <= 64; k++) {
+    const lvl = fmt.pgsz_lg2_to_level(common, k);
+    nc.lvl_of[k] = lvl >= 0 && lvl < 8 ? lvl : -1;
+  }
 }
 
 // compute_best_pgsize()'s possible_sizes(level) & pgsize_bitmap, as tables
@@ -1497,6 +1685,11 @@ function n_refresh_sizes(iommu: PtIommu, nc: PtNumCache): void {
       if (k < 64 && (bm & POW2[k]!) !== 0n) best = k;
       nc.best[level * 65 + k] = best;
     }
+  }
+  let gt = -1;
+  for (let k = 64; k >= 0; k--) {
+    nc.gt[k] = gt;
+    if (k < 64 && (iommu.pgsize_bitmap & POW2[k]!) !== 0n) gt = k;
   }
 }
 
@@ -1593,6 +1786,28 @@ function n_best_pgsize(
   const o = ffs53(oa);
   if (o < best) best = o;
   return nc.best[level * 65 + best]!;
+}
+
+/** `pt_pgsz_count()`: leaves of 2^lg2 until a larger size becomes usable. */
+function n_pgsz_count(
+  nc: PtNumCache,
+  va: number,
+  last: number,
+  oa: number,
+  lg2: number,
+): number {
+  let len = last - va + 1;
+  const next = nc.gt[lg2]!;
+  // next >= 53: va ^ oa is aligned only when va === oa, and then the
+  // boundary lies beyond last
+  if (next >= 0 && next < 53) {
+    const off = mod2n(va, next);
+    if (off === mod2n(oa, next)) {
+      const dist = POW2N[next]! - off;
+      if (dist < len) len = dist;
+    }
+  }
+  return div2n(len, lg2);
 }
 
 /** `pt_install_leaf_entry()` with the debug argument checks. */
@@ -1694,7 +1909,7 @@ function n_clear_contig(
   );
 }
 
-// __map_range_leaf()
+// __map_range_leaf(); on -EAGAIN the walk resumes at nc.va
 function n_map_range_leaf(
   nc: PtNumCache,
   common: PtCommon,
@@ -1712,15 +1927,29 @@ function n_map_range_leaf(
     PT_WARN_ON(common, map.leaf_level !== level);
     PT_WARN_ON(common, nc.can_leaf[level] === 0);
   }
-  const isz = nc.isz[level]!;
-  const step = POW2N[leaf_pgsize_lg2 - isz]!;
-  const need_contig = leaf_pgsize_lg2 !== isz;
+  const step_lg2 = leaf_pgsize_lg2 - nc.isz[level]!;
+  const step = POW2N[step_lg2]!;
+  const need_contig = step_lg2 !== 0;
   const size = POW2N[leaf_pgsize_lg2]!;
   let index = n_index(nc, va, level);
-  const end_index = n_end_index(nc, va, last, level, index);
-  PT_WARN_ON(common, index > end_index);
+  const orig_end = n_end_index(nc, va, last, level, index);
+  PT_WARN_ON(common, index > orig_end);
   const start_index = index;
+  let end_index = orig_end;
+  const leaves_avail = (orig_end - index) >>> step_lg2;
+  let num_leaves: number;
+  if (map.num_leaves <= leaves_avail) {
+    // Need to stop in the middle of the table to change sizes
+    end_index = index + map.num_leaves * step;
+    num_leaves = 0;
+  } else {
+    num_leaves = map.num_leaves - leaves_avail;
+  }
+  if (fmt.debug) {
+    PT_WARN_ON(common, ((end_index - index) & (step - 1)) !== 0);
+  }
   const t = table.u32;
+  const va0 = va; // aligned to the leaf size (pt_compute_best_pgsize)
   do {
     if (need_contig || fmt.n_type(t[index * 2]!, t[index * 2 + 1]!, level)) {
       if (index !== start_index) {
@@ -1744,10 +1973,30 @@ function n_map_range_leaf(
     iommu_from_common(common).stats.flushes++;
   }
   nc.oa = oa;
-  return ret;
+  map.num_leaves = num_leaves;
+  if (ret || num_leaves) return ret;
+  // The VA after the last leaf
+  const next_va = va0 + (index - start_index) * POW2N[nc.isz[level]!]!;
+  if (next_va - 1 === last) {
+    PT_WARN_ON(common, index !== orig_end);
+    return 0;
+  }
+  // Reached a point where the page size changed, compute the new parameters
+  map.leaf_pgsize_lg2 = n_best_pgsize(nc, 8, next_va, last, oa);
+  // No size fits the rest: the kernel ends in pt_iommu_new_table()'s
+  // PT_WARN_ON and -ENXIO
+  if (PT_WARN_ON(common, map.leaf_pgsize_lg2 === 0)) return -ENXIO;
+  map.leaf_level = nc.lvl_of[map.leaf_pgsize_lg2]!;
+  map.num_leaves = n_pgsz_count(nc, next_va, last, oa, map.leaf_pgsize_lg2);
+  // Didn't finish this table level, caller will repeat it
+  if (index !== orig_end) {
+    nc.va = next_va;
+    return -EAGAIN;
+  }
+  return 0;
 }
 
-// __map_range()
+// __map_range(); on -EAGAIN the walk resumes at nc.va
 function n_map_range(
   nc: PtNumCache,
   common: PtCommon,
@@ -1788,13 +2037,25 @@ function n_map_range(
       ) iommu_from_common(common).stats.flushes++;
     }
     if (PT_WARN_ON(common, lower === null)) return -EINVAL;
-    const ret = map.leaf_level === level - 1
-      ? n_map_range_leaf(nc, common, map, va, last, level - 1, lower!)
-      : n_map_range(nc, common, map, va, last, level - 1, lower!);
+    // -EAGAIN: the page size changed inside the lower table, descend again
+    let ret: number;
+    for (;;) {
+      ret = map.leaf_level === level - 1
+        ? n_map_range_leaf(nc, common, map, va, last, level - 1, lower!)
+        : n_map_range(nc, common, map, va, last, level - 1, lower!);
+      if (ret !== -EAGAIN) break;
+      va = nc.va;
+    }
     if (ret) return ret;
     index++;
-    va = n_index_to_va(nc, common, va, index, level);
     if (index >= end_index) break;
+    va = n_index_to_va(nc, common, va, index, level);
+    // The target level became this level: have the caller invoke
+    // __map_range_leaf()
+    if (map.leaf_level === level) {
+      nc.va = va;
+      return -EAGAIN;
+    }
   }
   return 0;
 }
@@ -1854,6 +2115,23 @@ function n_check_map_range(
   return 0;
 }
 
+// do_map()'s full path: walk from the top, again after each -EAGAIN
+function n_do_map(
+  nc: PtNumCache,
+  common: PtCommon,
+  map: MapArgs,
+  va: number,
+  last: number,
+): number {
+  for (;;) {
+    const ret = map.leaf_level === nc.top_level
+      ? n_map_range_leaf(nc, common, map, va, last, nc.top_level, nc.top_table!)
+      : n_map_range(nc, common, map, va, last, nc.top_level, nc.top_table!);
+    if (ret !== -EAGAIN) return ret;
+    va = nc.va;
+  }
+}
+
 /**
  * `DOMAIN_NS(map_pages)` on numbers: the caller guarantees that
  * `iova + pgsize * pgcount` and `paddr + pgsize * pgcount` are below 2^53.
@@ -1883,6 +2161,7 @@ export function pt_iommu_map_pages_n(
   if (paddr >= POW2N[common.max_oasz_lg2]!) return -ERANGE;
   const map = iommu._map_args;
   map.iotlb_gather = gather;
+  map.num_leaves = Infinity;
   if (prot !== nc.prot) {
     const ret = fmt.iommu_set_prot(common, map.attrs, prot);
     if (ret) return ret;
@@ -1918,19 +2197,77 @@ export function pt_iommu_map_pages_n(
     // EAGAIN falls through to the full path
     if (ret === -EAGAIN) ret = N_FALLBACK;
   }
-  if (ret === N_FALLBACK) {
-    ret = map.leaf_level === nc.top_level
-      ? n_map_range_leaf(
-        nc,
-        common,
-        map,
-        iova,
-        last,
-        nc.top_level,
-        nc.top_table!,
-      )
-      : n_map_range(nc, common, map, iova, last, nc.top_level, nc.top_table!);
+  if (ret === N_FALLBACK) ret = n_do_map(nc, common, map, iova, last);
+  // Tables were replaced with large items: flush walk caches, free them
+  if (gather.freelist.length !== 0) iommu_iotlb_sync(iommu, gather);
+  PT_WARN_ON(common, !ret && nc.oa - paddr !== len);
+  mapped.value += nc.oa - paddr;
+  return ret;
+}
+
+/**
+ * [2026] `NS(map_range)` on numbers: the caller guarantees that `iova + len`
+ * and `paddr + len` are below 2^53. Returns 0, -errno, or
+ * {@link N_FALLBACK} (nothing done: use the bigint op).
+ */
+export function pt_iommu_map_range_n(
+  iommu: PtIommu,
+  iova: number,
+  paddr: number,
+  len: number,
+  prot: number,
+  gfp: number,
+  mapped: NumRef,
+): number {
+  iommu._n.gen++;
+  const nc = n_ready_map(iommu);
+  if (nc === null) return N_FALLBACK;
+  const common = iommu.common;
+  const fmt = common.fmt;
+  const gather = iommu._map_gather;
+  iommu_iotlb_gather_init(gather);
+  if (WARN_ON(!(prot & (IOMMU_READ | IOMMU_WRITE)))) return -EINVAL;
+  // Check the paddr doesn't exceed what the table can store
+  if (paddr >= POW2N[common.max_oasz_lg2]!) return -ERANGE;
+  const map = iommu._map_args;
+  map.iotlb_gather = gather;
+  if (prot !== nc.prot) {
+    const ret = fmt.iommu_set_prot(common, map.attrs, prot);
+    if (ret) return ret;
+    const d = map.attrs.descriptor_bits;
+    nc.alo = Number(d & 0xffff_ffffn);
+    nc.ahi = Number(d >> 32n);
+    nc.prot = prot;
   }
+  map.attrs.gfp = gfp;
+  if (len === 0) return -EINVAL;
+  const last = iova + len - 1;
+  let single_page = false;
+  // Calculate target page size and level for the leaves
+  if (nc.sys_page && len === 4096 && nc.has_4k) {
+    if (((iova | paddr) & 4095) !== 0) return -ENXIO;
+    map.leaf_pgsize_lg2 = PAGE_SHIFT;
+    map.leaf_level = 0;
+    map.num_leaves = 1;
+    single_page = true;
+  } else {
+    map.leaf_pgsize_lg2 = n_best_pgsize(nc, 8, iova, last, paddr);
+    if (!map.leaf_pgsize_lg2) return -ENXIO;
+    map.leaf_level = nc.lvl_of[map.leaf_pgsize_lg2]!;
+    map.num_leaves = n_pgsz_count(nc, iova, last, paddr, map.leaf_pgsize_lg2);
+  }
+  let ret = n_check_map_range(iommu, nc, iova, last, map);
+  if (ret) return ret;
+  PT_WARN_ON(common, map.leaf_level > nc.top_level);
+  nc.oa = paddr;
+  ret = N_FALLBACK;
+  if (single_page && iommu.lab.fast_path && !nc.incoherent) {
+    ret = n_map_single_page(nc, common, iova);
+    if (ret === 0) iommu.stats.fast_path++;
+    // EAGAIN falls through to the full path
+    if (ret === -EAGAIN) ret = N_FALLBACK;
+  }
+  if (ret === N_FALLBACK) ret = n_do_map(nc, common, map, iova, last);
   // Tables were replaced with large items: flush walk caches, free them
   if (gather.freelist.length !== 0) iommu_iotlb_sync(iommu, gather);
   PT_WARN_ON(common, !ret && nc.oa - paddr !== len);
@@ -2050,6 +2387,19 @@ export function pt_iommu_unmap_pages_n(
   for (let i = 0; i < fl.length; i++) gather.freelist.push(fl[i]!);
   fl.length = 0;
   return unmapped;
+}
+
+/**
+ * [2026] `NS(unmap_range)` on numbers (`iova + len` below 2^53): bytes
+ * unmapped, or {@link N_FALLBACK} (nothing done).
+ */
+export function pt_iommu_unmap_range_n(
+  iommu: PtIommu,
+  iova: number,
+  len: number,
+  gather: IommuIotlbGather,
+): number {
+  return pt_iommu_unmap_pages_n(iommu, iova, len, 1, gather);
 }
 
 /** Bits [pos, pos + n) of the 64-bit value hi:lo (n <= 31). */

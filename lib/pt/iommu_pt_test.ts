@@ -40,6 +40,7 @@ import {
   x86_64,
 } from "./mod.ts";
 import {
+  fail_nth_sweep,
   fault_arm,
   fault_disarm,
   iommu_put_pages_list,
@@ -187,22 +188,190 @@ Deno.test("property: map_range builds the same entries as iommu_map", () => {
           const g = BigInt(Math.log2(Number(make_granule(fmt))));
           const va = BigInt(va_pg) << g, pa = BigInt(pa_pg) << g;
           const len = BigInt(npg) << g;
-          const a = make(fmt), b = make(fmt);
+          // a: map_range on numbers, c: on the bigint walkers, b: the
+          // classic core path (iommu_pgsize + map_pages per run)
+          const a = make(fmt), b = make(fmt), c = make(fmt, 0, false);
+          b.is_iommupt = false;
           const m = { value: 0n };
           assert.equal(pt_iommu_map_range(a, va, pa, len, 3, 0, m), 0);
           assert.equal(m.value, len);
+          m.value = 0n;
+          assert.equal(pt_iommu_map_range(c, va, pa, len, 3, 0, m), 0);
+          assert.equal(m.value, len);
           assert.equal(iommu_map(b, va, pa, len, 3, 0), 0);
-          assert.deepEqual(leaf_sizes(a), leaf_sizes(b));
+          const sizes = leaf_sizes(b);
+          assert.deepEqual(leaf_sizes(a), sizes);
+          assert.deepEqual(leaf_sizes(c), sizes);
           for (const off of [0n, len / 2n, len - 1n]) {
             assert.equal(iommu_iova_to_phys(a, va + off), pa + off);
+            assert.equal(iommu_iova_to_phys(c, va + off), pa + off);
           }
           pt_iommu_deinit(a);
           pt_iommu_deinit(b);
+          pt_iommu_deinit(c);
         },
       ),
       { seed, numRuns: 40 },
     );
   }
+});
+
+Deno.test("[2026] map_range changes size mid-table and across tables", () => {
+  for (const number_path of [true, false]) {
+    const before = nr_secondary_pagetable();
+    const t = make(amdv1, 0, number_path);
+    // 4K, 8K, ... 1M in one level-0 table: a new size after every leaf
+    const m = { value: 0n };
+    const len = 0x200000n - 0x1000n;
+    assert.equal(pt_iommu_map_range(t, 0x1000n, 0x1000n, len, 3, 0, m), 0);
+    assert.equal(m.value, len);
+    const want = new Map<number, number>();
+    for (let lg2 = 12; lg2 <= 20; lg2++) want.set(lg2, 1);
+    assert.deepEqual(leaf_sizes(t), want);
+    // 1M, 2M (level 1), 1G (level 2), 2M, 1M: up and down the levels
+    const va = (1n << 30n) - 0x300000n;
+    const len2 = (1n << 30n) + 0x600000n;
+    m.value = 0n;
+    assert.equal(pt_iommu_map_range(t, va, va, len2, 3, 0, m), 0);
+    assert.equal(m.value, len2);
+    for (const off of [0n, 0x100000n, 0x300000n, len2 - 0x100000n]) {
+      assert.equal(iommu_iova_to_phys(t, va + off + 5n), va + off + 5n);
+    }
+    want.set(20, 3).set(21, 2).set(30, 1);
+    assert.deepEqual(leaf_sizes(t), want);
+    assert.equal(iommu_unmap(t, va, len2), len2);
+    assert.equal(iommu_unmap(t, 0x1000n, len), len);
+    pt_iommu_deinit(t);
+    assert.equal(nr_secondary_pagetable(), before);
+  }
+});
+
+Deno.test("[2026] map_range grows the top once for a range crossing it", () => {
+  for (const number_path of [true, false]) {
+    const t = make(amdv1, 0, number_path);
+    const b = make(amdv1, 0, number_path);
+    b.is_iommupt = false;
+    const top = pt_top_range(t.common);
+    const level = top.top_level;
+    // 64K below the top's end and 64K above it
+    const va = top.last_va + 1n - 0x10000n;
+    const m = { value: 0n };
+    assert.equal(pt_iommu_map_range(t, va, 0x10000n, 0x20000n, 3, 0, m), 0);
+    assert.equal(m.value, 0x20000n);
+    assert.equal(t.stats.change_top, 1);
+    assert.equal(pt_top_range(t.common).top_level, level + 1);
+    // The classic core maps the first 64K, then grows for the second
+    assert.equal(iommu_map(b, va, 0x10000n, 0x20000n, 3, 0), 0);
+    assert.equal(b.stats.change_top, 1);
+    assert.deepEqual(leaf_sizes(t), leaf_sizes(b));
+    assert.deepEqual(leaf_sizes(t), new Map([[16, 2]]));
+    for (let off = 0n; off < 0x20000n; off += 0x1000n) {
+      assert.equal(iommu_iova_to_phys(t, va + off), 0x10000n + off);
+    }
+    // Over a mapping it does not grow: -EADDRINUSE with nothing mapped
+    m.value = 0n;
+    assert.equal(pt_iommu_map_range(t, va, 0n, 0x1000n, 3, 0, m), -98);
+    assert.equal(m.value, 0n);
+    pt_iommu_deinit(t);
+    pt_iommu_deinit(b);
+  }
+});
+
+/** A table like make(), or the errno of a failed init. */
+function try_make(fmt: PtFormat, number_path: boolean): PtIommu | number {
+  const t = new PtIommu(fmt);
+  t.driver_ops = { change_top() {}, get_top_lock: () => ({}) };
+  t.iommu_device = {};
+  t.ops = {
+    ...IOMMU_PT_DOMAIN_OPS,
+    iotlb_sync(_d, g) {
+      iommu_put_pages_list(g.freelist);
+    },
+  };
+  t.lab.number_path = number_path;
+  const cfg = { ...fmt.kunit_fmt_cfgs[0]! };
+  cfg.features |= fmt.PT_SUPPORTED_FEATURES & ~fmt.KUNIT_FMT_FEATURES;
+  if (!cfg.hw_max_vasz_lg2) cfg.hw_max_vasz_lg2 = fmt.PT_MAX_VA_ADDRESS_LG2;
+  if (!cfg.hw_max_oasz_lg2) cfg.hw_max_oasz_lg2 = fmt.max_oa_lg2(null);
+  const ret = pt_iommu_init(t, cfg, 0);
+  if (ret) {
+    pt_iommu_deinit(t);
+    return ret;
+  }
+  return t;
+}
+
+Deno.test("[2026] map_range under fail-nth table allocation", () => {
+  // Mixed sizes over several lower tables (4K .. 2M .. 4K, va != pa), and
+  // for amdv1 a range that also grows the top
+  const cases: [PtFormat, (t: PtIommu) => bigint, bigint, bigint][] = [
+    [amdv1, () => (1n << 30n) - 0x203000n, 0x7fd000n, 0x406000n],
+    [x86_64, () => (1n << 30n) - 0x203000n, 0x7fd000n, 0x406000n],
+    [amdv1, (t) => pt_top_range(t.common).last_va + 1n - 0x3000n, 0n, 0x6000n],
+  ];
+  for (const [fmt, va_of, pa, len] of cases) {
+    for (const number_path of [true, false]) {
+      const before = nr_secondary_pagetable();
+      let bad = "";
+      const results: number[] = [];
+      const res = fail_nth_sweep({
+        point: "pt.table_alloc",
+        op: () => {
+          const t = try_make(fmt, number_path);
+          if (typeof t === "number") return t;
+          const va = va_of(t);
+          const m = { value: 0n };
+          const ret = pt_iommu_map_range(t, va, pa, len, 3, 0, m);
+          results.push(ret);
+          // mapped equals what iova_to_phys shows
+          if (ret === 0 && m.value !== len) bad = `mapped ${m.value}`;
+          for (let off = 0n; off < len; off += 0x1000n) {
+            const want = off < m.value ? pa + off : 0n;
+            const got = iommu_iova_to_phys(t, va + off);
+            // Outside a not yet grown top: the (u64)-ERANGE quirk
+            if (got !== want && !(want === 0n && got === (1n << 64n) - 34n)) {
+              bad = `${fmt.name} ${ret} off ${off}: ${got} != ${want}`;
+            }
+          }
+          // The caller's unwind, then the table maps the range again
+          if (ret && m.value !== 0n && iommu_unmap(t, va, m.value) < m.value) {
+            bad = "unwind";
+          }
+          pt_iommu_deinit(t);
+          return ret;
+        },
+        check: () => bad === "",
+        leaks: () => nr_secondary_pagetable() - before,
+      });
+      assert.ok(res.complete, fmt.name);
+      assert.ok(res.ok, `${fmt.name} number_path=${number_path}: ${bad}`);
+      // Failures mid-range with a partial prefix were reached
+      assert.ok(results.filter((r) => r === -12).length >= 2);
+      assert.equal(results.at(-1), 0);
+      assert.equal(nr_secondary_pagetable(), before);
+    }
+  }
+});
+
+Deno.test("[2026] iommu_map: map_range for iommupt domains, unwinds on error", () => {
+  const before = nr_secondary_pagetable();
+  const t = make(amdv1);
+  assert.equal(iommu_map(t, 0x1fd000n, 0x1fd000n, 0x3000n, 3, 0), 0);
+  // The third page is taken: map_range maps two, the core unmaps them
+  const va = 0x1fb000n;
+  assert.equal(iommu_map(t, va, va, 0x3000n, 3, 0), -98);
+  assert.equal(iommu_iova_to_phys(t, va), 0n);
+  assert.equal(iommu_iova_to_phys(t, va + 0x1000n), 0n);
+  assert.equal(iommu_iova_to_phys(t, 0x1fd000n), 0x1fd000n);
+  // A table allocation failure mid-range: nothing stays mapped
+  fault_arm("pt.table_alloc", { fail_nth: 2, verbose: 0 });
+  assert.equal(iommu_map(t, 0x3fe000n, 0x3fe000n, 0x4000n, 3, 0), -12);
+  fault_disarm("pt.table_alloc");
+  for (let off = 0n; off < 0x4000n; off += 0x1000n) {
+    assert.equal(iommu_iova_to_phys(t, 0x3fe000n + off), 0n);
+  }
+  pt_iommu_deinit(t);
+  assert.equal(nr_secondary_pagetable(), before);
 });
 
 Deno.test("amdv1 grows its top for a high VA", () => {
