@@ -14,7 +14,6 @@ import {
   KUNIT_ASSERT_NE,
   KUNIT_ASSERT_TRUE,
   KUNIT_CASE_PARAM,
-  KUNIT_CASE_PARAM_ATTR,
   kunit_skip,
   kunit_test_suite,
   type KunitCase,
@@ -28,7 +27,6 @@ import { pfn_to_page } from "../lib/kernel/page_alloc.ts";
 import {
   _pt_iter_first,
   _pt_iter_load,
-  amdv1_mock,
   fls64,
   iommu_iova_to_phys,
   iommu_iova_to_phys_hl,
@@ -503,11 +501,6 @@ function test_mixed(test: Kunit): void {
 
 function make_suite(fmt: PtFormat): KunitSuite {
   const gen = kunit_pt_gen_params_cfg(fmt);
-  // Lab deviation (KUNIT_CASE_SLOW, run with --slow; the kernel has
-  // KUNIT_CASE_PARAM): amdv1_mock's test_map_table_to_oa maps its 8 GiB
-  // region in 2 KiB pages, ~8.4 M iommu_map calls (~20 s here).
-  const slow = (fn: (test: Kunit) => void) =>
-    fn === test_map_table_to_oa && fmt === amdv1_mock;
   const cases: KunitCase[] = [
     test_increase_level,
     test_map_simple,
@@ -516,11 +509,7 @@ function make_suite(fmt: PtFormat): KunitSuite {
     test_random_map,
     test_pgsize_boundary,
     test_mixed,
-  ].map((fn) =>
-    (slow(fn)
-      ? KUNIT_CASE_PARAM_ATTR(fn, gen, { speed: "slow" })
-      : KUNIT_CASE_PARAM(fn, gen)) as KunitCase
-  );
+  ].map((fn) => KUNIT_CASE_PARAM(fn, gen) as KunitCase);
   return kunit_test_suite({
     name: `${fmt.name}_iommu_test`,
     init(test: Kunit): number {
