@@ -33,3 +33,4 @@ export * from "./plot.ts";
 export * from "./run.ts";
 export * from "./iova_util.ts";
 export * from "./ftrace.ts";
+export * from "./pt_util.ts";

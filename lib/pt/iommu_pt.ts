@@ -855,6 +855,37 @@ function make_range(
 
 const n_mapped: NumRef = { value: 0 };
 
+/**
+ * The checks and set-up `map_pages` and `map_range` share: the gather, the
+ * prot and OA-size checks, the prot bits, and the range (or an errno).
+ */
+function map_begin(
+  iommu: PtIommu,
+  iova: bigint,
+  paddr: bigint,
+  len: bigint,
+  prot: number,
+  gfp: number,
+): PtRange | number {
+  const common = iommu.common;
+  iommu._n.prot = -1;
+  iommu_iotlb_gather_init(iommu._map_gather);
+  if (WARN_ON(!(prot & (IOMMU_READ | IOMMU_WRITE)))) return -EINVAL;
+  // Check the paddr doesn't exceed what the table can store
+  if (
+    common.max_oasz_lg2 !== 64 && (paddr >> BIG[common.max_oasz_lg2]!) !== 0n
+  ) {
+    return -ERANGE;
+  }
+  const map = iommu._map_args;
+  map.iotlb_gather = iommu._map_gather;
+  map.oa = paddr;
+  const ret = common.fmt.iommu_set_prot(common, map.attrs, prot);
+  if (ret) return ret;
+  map.attrs.gfp = gfp;
+  return make_range_no_check(common, iova, len);
+}
+
 /** `DOMAIN_NS(map_pages)`: map pgcount pages of pgsize at iova. */
 export function pt_iommu_map_pages(
   domain: IommuDomain,
@@ -877,10 +908,7 @@ export function pt_iommu_map_pages(
     const n_len = Number(len);
     const n_iova = Number(iova);
     const n_paddr = Number(paddr);
-    if (
-      n_iova >= 0 && n_paddr >= 0 && n_len >= 0 &&
-      n_iova + n_len < N_LIMIT && n_paddr + n_len < N_LIMIT
-    ) {
+    if (n_map_fits(n_iova, n_paddr, n_len)) {
       const ref = n_mapped;
       ref.value = 0;
       const ret = pt_iommu_map_pages_n(
@@ -899,25 +927,12 @@ export function pt_iommu_map_pages(
       }
     }
   }
-  iommu._n.prot = -1;
-  iommu_iotlb_gather_init(gather);
-  if (WARN_ON(!(prot & (IOMMU_READ | IOMMU_WRITE)))) return -EINVAL;
-  // Check the paddr doesn't exceed what the table can store
-  if (
-    common.max_oasz_lg2 !== 64 && (paddr >> BIG[common.max_oasz_lg2]!) !== 0n
-  ) {
-    return -ERANGE;
-  }
-  const map = iommu._map_args;
-  map.iotlb_gather = gather;
-  map.oa = paddr;
-  map.num_leaves = Infinity;
-  let ret = fmt.iommu_set_prot(common, map.attrs, prot);
-  if (ret) return ret;
-  map.attrs.gfp = gfp;
-  const r = make_range_no_check(common, iova, len);
+  const r = map_begin(iommu, iova, paddr, len, prot, gfp);
   if (typeof r === "number") return r;
   const range = r;
+  const map = iommu._map_args;
+  map.num_leaves = Infinity;
+  let ret = 0;
   let single_page = false;
   // Calculate target page size and level for the leaves
   if (
@@ -975,10 +990,7 @@ export function pt_iommu_map_range(
     const n_len = Number(len);
     const n_iova = Number(iova);
     const n_paddr = Number(paddr);
-    if (
-      n_iova >= 0 && n_paddr >= 0 && n_len >= 0 &&
-      n_iova + n_len < N_LIMIT && n_paddr + n_len < N_LIMIT
-    ) {
+    if (n_map_fits(n_iova, n_paddr, n_len)) {
       const ref = n_mapped_range;
       ref.value = 0;
       const ret = pt_iommu_map_range_n(
@@ -1000,24 +1012,11 @@ export function pt_iommu_map_range(
   const fmt = common.fmt;
   const pgsize_bitmap = iommu.pgsize_bitmap;
   const gather = iommu._map_gather;
-  iommu._n.prot = -1;
-  iommu_iotlb_gather_init(gather);
-  if (WARN_ON(!(prot & (IOMMU_READ | IOMMU_WRITE)))) return -EINVAL;
-  // Check the paddr doesn't exceed what the table can store
-  if (
-    common.max_oasz_lg2 !== 64 && (paddr >> BIG[common.max_oasz_lg2]!) !== 0n
-  ) {
-    return -ERANGE;
-  }
-  const map = iommu._map_args;
-  map.iotlb_gather = gather;
-  map.oa = paddr;
-  let ret = fmt.iommu_set_prot(common, map.attrs, prot);
-  if (ret) return ret;
-  map.attrs.gfp = gfp;
-  const r = make_range_no_check(common, iova, len);
+  const r = map_begin(iommu, iova, paddr, len, prot, gfp);
   if (typeof r === "number") return r;
   const range = r;
+  const map = iommu._map_args;
+  let ret = 0;
   let single_page = false;
   // Calculate target page size and level for the leaves
   if (
@@ -1526,6 +1525,12 @@ export function pt_iommu_hw_info(iommu: PtIommu): PtHwInfo {
 export const N_FALLBACK: number = Number.MIN_SAFE_INTEGER;
 /** 2^53: the number paths need every VA and OA below it. */
 export const N_LIMIT = 2 ** 53;
+
+/** Whether a map of `len` bytes at `iova` to `paddr` can run on numbers. */
+function n_map_fits(iova: number, paddr: number, len: number): boolean {
+  return iova >= 0 && paddr >= 0 && len >= 0 && iova + len < N_LIMIT &&
+    paddr + len < N_LIMIT;
+}
 
 /** A `size_t *` out-parameter on the number paths. */
 export interface NumRef {

@@ -17,26 +17,22 @@
  *
  * @module
  */
-import { BIT, iommu_put_pages_list } from "../../lib/kernel/mod.ts";
 import {
   Amdv1Format,
   iommu_map,
-  IOMMU_PT_DOMAIN_OPS,
   IOMMU_READ,
   iommu_unmap,
   IOMMU_WRITE,
-  PT_FEAT_DMA_INCOHERENT,
   pt_iommu_deinit,
-  pt_iommu_init,
   type PtFormat,
   PtIommu,
-  type PtIommuCfg,
   type PtIommuInfo,
   RiscvFormat,
   VtdssFormat,
   X86_64Format,
 } from "../../lib/pt/mod.ts";
 import {
+  createPtTable,
   type ExperimentContext,
   type ExperimentResult,
   median,
@@ -62,27 +58,6 @@ const PROT = IOMMU_READ | IOMMU_WRITE;
 
 /** Untimed rounds before each measurement. */
 const WARMUP = 5;
-
-function makeTable(fmt: PtFormat, cfgIndex: number): PtIommu {
-  const cfg: PtIommuCfg = { ...fmt.kunit_fmt_cfgs[cfgIndex]! };
-  // pt_kunit_priv_init(): features the cfg list does not control are on,
-  // except DMA_INCOHERENT (no fast path, a cache flush per table write).
-  cfg.features |= fmt.PT_SUPPORTED_FEATURES_RAW & ~fmt.KUNIT_FMT_FEATURES &
-    ~BIT(PT_FEAT_DMA_INCOHERENT);
-  if (!cfg.hw_max_vasz_lg2) cfg.hw_max_vasz_lg2 = fmt.PT_MAX_VA_ADDRESS_LG2;
-  if (!cfg.hw_max_oasz_lg2) cfg.hw_max_oasz_lg2 = fmt.max_oa_lg2(null);
-  const t = new PtIommu(fmt);
-  t.driver_ops = { change_top(): void {}, get_top_lock: () => t };
-  t.ops = {
-    ...IOMMU_PT_DOMAIN_OPS,
-    iotlb_sync(_d, gather): void {
-      iommu_put_pages_list(gather.freelist);
-    },
-  };
-  const ret = pt_iommu_init(t, cfg, 0);
-  if (ret) throw new Error(`pt_iommu_init(${fmt.name}) failed: ${ret}`);
-  return t;
-}
 
 function pgsizeBitmap(t: PtIommu): bigint {
   const info: PtIommuInfo = { pgsize_bitmap: 0n };
@@ -182,7 +157,7 @@ export function run(ctx: ExperimentContext): ExperimentResult {
   const skipped: string[] = [];
   const measure = (record: boolean, reps: number): void => {
     for (const { fmt, cfg } of FORMATS) {
-      const t = makeTable(fmt, cfg);
+      const t = createPtTable(fmt, cfg);
       const bitmap = pgsizeBitmap(t);
       for (const lg2 of lg2s) {
         if (record) bar.tick(1, `${fmt.name} 2^${lg2}`);

@@ -44,7 +44,6 @@ import {
   DMA_BIT_MASK,
   dma_bit_mask_pfn,
   errname,
-  iommu_put_pages_list,
   num_online_cpus,
   onCpu,
   PAGE_SHIFT,
@@ -67,23 +66,19 @@ import {
   Amdv1Format,
   iommu_iova_to_phys,
   iommu_map,
-  IOMMU_PT_DOMAIN_OPS,
   IOMMU_READ,
   iommu_unmap,
   IOMMU_WRITE,
   nr_secondary_pagetable,
-  PT_FEAT_DMA_INCOHERENT,
   pt_iommu_deinit,
-  pt_iommu_init,
   type PtFormat,
-  PtIommu,
-  type PtIommuCfg,
   RiscvFormat,
   VtdssFormat,
   X86_64Format,
 } from "../../lib/pt/mod.ts";
 import {
   createIovaDomain,
+  createPtTable,
   type DmaTraceEvent,
   type ExperimentContext,
   type ExperimentResult,
@@ -110,25 +105,6 @@ const FORMATS: readonly { fmt: PtFormat; cfg: number }[] = [
 /** Rows of the per-event tables (disagreements, placement). */
 const MAX_EVENT_ROWS = 20;
 
-function makeTable(fmt: PtFormat, cfgIndex: number): PtIommu {
-  const cfg: PtIommuCfg = { ...fmt.kunit_fmt_cfgs[cfgIndex]! };
-  cfg.features |= fmt.PT_SUPPORTED_FEATURES_RAW & ~fmt.KUNIT_FMT_FEATURES &
-    ~(1 << PT_FEAT_DMA_INCOHERENT);
-  if (!cfg.hw_max_vasz_lg2) cfg.hw_max_vasz_lg2 = fmt.PT_MAX_VA_ADDRESS_LG2;
-  if (!cfg.hw_max_oasz_lg2) cfg.hw_max_oasz_lg2 = fmt.max_oa_lg2(null);
-  const t = new PtIommu(fmt);
-  t.driver_ops = { change_top(): void {}, get_top_lock: () => t };
-  t.ops = {
-    ...IOMMU_PT_DOMAIN_OPS,
-    iotlb_sync(_d, gather): void {
-      iommu_put_pages_list(gather.freelist);
-    },
-  };
-  const ret = pt_iommu_init(t, cfg, 0);
-  if (ret) throw new Error(`pt_iommu_init(${fmt.name}) failed: ${ret}`);
-  return t;
-}
-
 function hex(v: bigint): string {
   return `0x${v.toString(16)}`;
 }
@@ -147,7 +123,7 @@ function replayIommu(
   sampleEvery: number,
 ): IommuReplay {
   const base = nr_secondary_pagetable();
-  const t = makeTable(fmt, cfg);
+  const t = createPtTable(fmt, cfg);
   const prot = IOMMU_READ | IOMMU_WRITE;
   let maps = 0, mapOk = 0, mapErrors = 0, mapBadPhys = 0;
   let unmaps = 0, agree = 0, disagree = 0;
