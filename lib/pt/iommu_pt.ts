@@ -2138,6 +2138,77 @@ function n_do_map(
 }
 
 /**
+ * The set-up `map_pages` and `map_range` share on numbers: the walk cache
+ * generation, the table's number cache, the gather, the prot and OA-size
+ * checks and the prot's attribute words. Returns the cache, -errno, or
+ * {@link N_FALLBACK}.
+ */
+function n_map_begin(
+  iommu: PtIommu,
+  paddr: number,
+  len: number,
+  prot: number,
+  gfp: number,
+): PtNumCache | number {
+  iommu._n.gen++;
+  const nc = n_ready_map(iommu);
+  if (nc === null) return N_FALLBACK;
+  const common = iommu.common;
+  iommu_iotlb_gather_init(iommu._map_gather);
+  if (WARN_ON(!(prot & (IOMMU_READ | IOMMU_WRITE)))) return -EINVAL;
+  // Check the paddr doesn't exceed what the table can store
+  if (paddr >= POW2N[common.max_oasz_lg2]!) return -ERANGE;
+  const map = iommu._map_args;
+  map.iotlb_gather = iommu._map_gather;
+  if (prot !== nc.prot) {
+    const ret = common.fmt.iommu_set_prot(common, map.attrs, prot);
+    if (ret) return ret;
+    const d = map.attrs.descriptor_bits;
+    nc.alo = Number(d & 0xffff_ffffn);
+    nc.ahi = Number(d >> 32n);
+    nc.prot = prot;
+  }
+  map.attrs.gfp = gfp;
+  if (len === 0) return -EINVAL;
+  return nc;
+}
+
+/**
+ * The shared tail: grow the top if needed, try the single-page fast path,
+ * else walk; sync the gather if tables were freed; report `mapped`.
+ */
+function n_map_finish(
+  iommu: PtIommu,
+  nc: PtNumCache,
+  single_page: boolean,
+  iova: number,
+  last: number,
+  paddr: number,
+  mapped: NumRef,
+): number {
+  const common = iommu.common;
+  const map = iommu._map_args;
+  const gather = iommu._map_gather;
+  let ret = n_check_map_range(iommu, nc, iova, last, map);
+  if (ret) return ret;
+  PT_WARN_ON(common, map.leaf_level > nc.top_level);
+  nc.oa = paddr;
+  ret = N_FALLBACK;
+  if (single_page && iommu.lab.fast_path && !nc.incoherent) {
+    ret = n_map_single_page(nc, common, iova);
+    if (ret === 0) iommu.stats.fast_path++;
+    // EAGAIN falls through to the full path
+    if (ret === -EAGAIN) ret = N_FALLBACK;
+  }
+  if (ret === N_FALLBACK) ret = n_do_map(nc, common, map, iova, last);
+  // Tables were replaced with large items: flush walk caches, free them
+  if (gather.freelist.length !== 0) iommu_iotlb_sync(iommu, gather);
+  PT_WARN_ON(common, !ret && nc.oa - paddr !== last + 1 - iova);
+  mapped.value += nc.oa - paddr;
+  return ret;
+}
+
+/**
  * `DOMAIN_NS(map_pages)` on numbers: the caller guarantees that
  * `iova + pgsize * pgcount` and `paddr + pgsize * pgcount` are below 2^53.
  * Returns 0, -errno, or {@link N_FALLBACK} (nothing done: use the bigint op).
@@ -2153,30 +2224,13 @@ export function pt_iommu_map_pages_n(
   mapped: NumRef,
 ): number {
   const iommu = domain as PtIommu;
-  iommu._n.gen++;
-  const nc = n_ready_map(iommu);
-  if (nc === null) return N_FALLBACK;
+  const len = pgsize * pgcount;
+  const nc = n_map_begin(iommu, paddr, len, prot, gfp);
+  if (typeof nc === "number") return nc;
   const common = iommu.common;
   const fmt = common.fmt;
-  const gather = iommu._map_gather;
-  const len = pgsize * pgcount;
-  iommu_iotlb_gather_init(gather);
-  if (WARN_ON(!(prot & (IOMMU_READ | IOMMU_WRITE)))) return -EINVAL;
-  // Check the paddr doesn't exceed what the table can store
-  if (paddr >= POW2N[common.max_oasz_lg2]!) return -ERANGE;
   const map = iommu._map_args;
-  map.iotlb_gather = gather;
   map.num_leaves = Infinity;
-  if (prot !== nc.prot) {
-    const ret = fmt.iommu_set_prot(common, map.attrs, prot);
-    if (ret) return ret;
-    const d = map.attrs.descriptor_bits;
-    nc.alo = Number(d & 0xffff_ffffn);
-    nc.ahi = Number(d >> 32n);
-    nc.prot = prot;
-  }
-  map.attrs.gfp = gfp;
-  if (len === 0) return -EINVAL;
   const last = iova + len - 1;
   let single_page = false;
   // Calculate target page size and level for the leaves
@@ -2191,23 +2245,7 @@ export function pt_iommu_map_pages_n(
     if (!map.leaf_pgsize_lg2) return -ENXIO;
     map.leaf_level = fmt.pgsz_lg2_to_level(common, map.leaf_pgsize_lg2);
   }
-  let ret = n_check_map_range(iommu, nc, iova, last, map);
-  if (ret) return ret;
-  PT_WARN_ON(common, map.leaf_level > nc.top_level);
-  nc.oa = paddr;
-  ret = N_FALLBACK;
-  if (single_page && iommu.lab.fast_path && !nc.incoherent) {
-    ret = n_map_single_page(nc, common, iova);
-    if (ret === 0) iommu.stats.fast_path++;
-    // EAGAIN falls through to the full path
-    if (ret === -EAGAIN) ret = N_FALLBACK;
-  }
-  if (ret === N_FALLBACK) ret = n_do_map(nc, common, map, iova, last);
-  // Tables were replaced with large items: flush walk caches, free them
-  if (gather.freelist.length !== 0) iommu_iotlb_sync(iommu, gather);
-  PT_WARN_ON(common, !ret && nc.oa - paddr !== len);
-  mapped.value += nc.oa - paddr;
-  return ret;
+  return n_map_finish(iommu, nc, single_page, iova, last, paddr, mapped);
 }
 
 /**
@@ -2224,28 +2262,9 @@ export function pt_iommu_map_range_n(
   gfp: number,
   mapped: NumRef,
 ): number {
-  iommu._n.gen++;
-  const nc = n_ready_map(iommu);
-  if (nc === null) return N_FALLBACK;
-  const common = iommu.common;
-  const fmt = common.fmt;
-  const gather = iommu._map_gather;
-  iommu_iotlb_gather_init(gather);
-  if (WARN_ON(!(prot & (IOMMU_READ | IOMMU_WRITE)))) return -EINVAL;
-  // Check the paddr doesn't exceed what the table can store
-  if (paddr >= POW2N[common.max_oasz_lg2]!) return -ERANGE;
+  const nc = n_map_begin(iommu, paddr, len, prot, gfp);
+  if (typeof nc === "number") return nc;
   const map = iommu._map_args;
-  map.iotlb_gather = gather;
-  if (prot !== nc.prot) {
-    const ret = fmt.iommu_set_prot(common, map.attrs, prot);
-    if (ret) return ret;
-    const d = map.attrs.descriptor_bits;
-    nc.alo = Number(d & 0xffff_ffffn);
-    nc.ahi = Number(d >> 32n);
-    nc.prot = prot;
-  }
-  map.attrs.gfp = gfp;
-  if (len === 0) return -EINVAL;
   const last = iova + len - 1;
   let single_page = false;
   // Calculate target page size and level for the leaves
@@ -2261,23 +2280,7 @@ export function pt_iommu_map_range_n(
     map.leaf_level = nc.lvl_of[map.leaf_pgsize_lg2]!;
     map.num_leaves = n_pgsz_count(nc, iova, last, paddr, map.leaf_pgsize_lg2);
   }
-  let ret = n_check_map_range(iommu, nc, iova, last, map);
-  if (ret) return ret;
-  PT_WARN_ON(common, map.leaf_level > nc.top_level);
-  nc.oa = paddr;
-  ret = N_FALLBACK;
-  if (single_page && iommu.lab.fast_path && !nc.incoherent) {
-    ret = n_map_single_page(nc, common, iova);
-    if (ret === 0) iommu.stats.fast_path++;
-    // EAGAIN falls through to the full path
-    if (ret === -EAGAIN) ret = N_FALLBACK;
-  }
-  if (ret === N_FALLBACK) ret = n_do_map(nc, common, map, iova, last);
-  // Tables were replaced with large items: flush walk caches, free them
-  if (gather.freelist.length !== 0) iommu_iotlb_sync(iommu, gather);
-  PT_WARN_ON(common, !ret && nc.oa - paddr !== len);
-  mapped.value += nc.oa - paddr;
-  return ret;
+  return n_map_finish(iommu, nc, single_page, iova, last, paddr, mapped);
 }
 
 // __unmap_range()
