@@ -856,6 +856,33 @@ function make_range(
 const n_mapped: NumRef = { value: 0 };
 
 /**
+ * The tail `map_pages` and `map_range` share: grow the top if needed, map,
+ * sync the gather if tables were freed, report `mapped`.
+ */
+function map_finish(
+  iommu: PtIommu,
+  range: PtRange,
+  single_page: boolean,
+  paddr: bigint,
+  len: bigint,
+  mapped: SizeRef,
+): number {
+  const common = iommu.common;
+  const map = iommu._map_args;
+  let ret = check_map_range(iommu, range, map);
+  if (ret) return ret;
+  PT_WARN_ON(common, map.leaf_level > range.top_level);
+  ret = do_map(iommu, range, single_page, map);
+  // Tables were replaced with large items: flush walk caches, free them
+  if (iommu._map_gather.freelist.length !== 0) {
+    iommu_iotlb_sync(iommu, iommu._map_gather);
+  }
+  PT_WARN_ON(common, !ret && map.oa - paddr !== len);
+  mapped.value += map.oa - paddr;
+  return ret;
+}
+
+/**
  * The checks and set-up `map_pages` and `map_range` share: the gather, the
  * prot and OA-size checks, the prot bits, and the range (or an errno).
  */
@@ -902,7 +929,6 @@ export function pt_iommu_map_pages(
   const common = iommu.common;
   const fmt = common.fmt;
   const pgsize_bitmap = iommu.pgsize_bitmap;
-  const gather = iommu._map_gather;
   const len = pgsize * pgcount;
   if (iommu.lab.number_path) {
     const n_len = Number(len);
@@ -932,7 +958,6 @@ export function pt_iommu_map_pages(
   const range = r;
   const map = iommu._map_args;
   map.num_leaves = Infinity;
-  let ret = 0;
   let single_page = false;
   // Calculate target page size and level for the leaves
   if (
@@ -953,15 +978,7 @@ export function pt_iommu_map_pages(
     if (!map.leaf_pgsize_lg2) return -ENXIO;
     map.leaf_level = fmt.pgsz_lg2_to_level(common, map.leaf_pgsize_lg2);
   }
-  ret = check_map_range(iommu, range, map);
-  if (ret) return ret;
-  PT_WARN_ON(common, map.leaf_level > range.top_level);
-  ret = do_map(iommu, range, single_page, map);
-  // Tables were replaced with large items: flush walk caches, free them
-  if (gather.freelist.length !== 0) iommu_iotlb_sync(iommu, gather);
-  PT_WARN_ON(common, !ret && map.oa - paddr !== len);
-  mapped.value += map.oa - paddr;
-  return ret;
+  return map_finish(iommu, range, single_page, paddr, len, mapped);
 }
 
 // ---- [2026] map_range: segments any range into best-size leaves itself
@@ -1011,12 +1028,10 @@ export function pt_iommu_map_range(
   const common = iommu.common;
   const fmt = common.fmt;
   const pgsize_bitmap = iommu.pgsize_bitmap;
-  const gather = iommu._map_gather;
   const r = map_begin(iommu, iova, paddr, len, prot, gfp);
   if (typeof r === "number") return r;
   const range = r;
   const map = iommu._map_args;
-  let ret = 0;
   let single_page = false;
   // Calculate target page size and level for the leaves
   if (
@@ -1047,15 +1062,7 @@ export function pt_iommu_map_range(
       ),
     );
   }
-  ret = check_map_range(iommu, range, map);
-  if (ret) return ret;
-  PT_WARN_ON(common, map.leaf_level > range.top_level);
-  ret = do_map(iommu, range, single_page, map);
-  // Tables were replaced with large items: flush walk caches, free them
-  if (gather.freelist.length !== 0) iommu_iotlb_sync(iommu, gather);
-  PT_WARN_ON(common, !ret && map.oa - paddr !== len);
-  mapped.value += map.oa - paddr;
-  return ret;
+  return map_finish(iommu, range, single_page, paddr, len, mapped);
 }
 
 // ---- unmap
