@@ -41,7 +41,11 @@ import {
 } from "../lib/kunit/ktap_parser.ts";
 import { render_report } from "../lib/kunit/ktap_report.ts";
 import { to_kunit_json } from "../lib/kunit/kunit_json.ts";
-import { scenario_load_suite, ScenarioError } from "../lib/scenario/mod.ts";
+import {
+  scenario_import,
+  scenario_load_suite,
+  ScenarioError,
+} from "../lib/scenario/mod.ts";
 
 const USAGE = `usage: deno task kunit [run] [filter_glob] [--filter ATTR_FILTER]
          [--filter_action skip] [--list_tests] [--list_tests_attr]
@@ -124,16 +128,7 @@ async function load_scenario_arg(file: string): Promise<KunitSuite[]> {
   const url = new URL(file, `file://${Deno.cwd()}/`);
   if (url.pathname.endsWith(".ts")) {
     const before = kunit_registered_suites().length;
-    let mod: { default?: unknown };
-    try {
-      mod = await import(url.href);
-    } catch (e) {
-      throw new ScenarioError({
-        file,
-        expected: "a module that loads",
-        found: (e as Error).message.split("\n")[0]!,
-      });
-    }
+    const mod = await scenario_import(url, file);
     const registered = kunit_registered_suites().slice(before);
     const d = mod.default as { test_cases?: unknown } | undefined;
     if (registered.length > 0 || Array.isArray(d?.test_cases)) {

@@ -142,6 +142,25 @@ function to_url(path: string | URL): URL {
 }
 
 /**
+ * Imports the `.ts` module at `url`; a module that fails to load is a
+ * {@link ScenarioError} naming `file` and the first line of the cause.
+ */
+export async function scenario_import(
+  url: URL,
+  file: string,
+): Promise<Record<string, unknown>> {
+  try {
+    return await import(url.href);
+  } catch (e) {
+    throw new ScenarioError({
+      file,
+      expected: "a module that loads",
+      found: (e as Error).message.split("\n")[0]!,
+    });
+  }
+}
+
+/**
  * Loads and validates the scenario file at `path` (`.ts`: its default
  * export; `.json`: the whole file). Throws {@link ScenarioError}.
  */
@@ -173,16 +192,7 @@ export async function load_scenario_file(
       });
     }
   } else if (url.pathname.endsWith(".ts")) {
-    let mod: Record<string, unknown>;
-    try {
-      mod = await import(url.href);
-    } catch (e) {
-      throw new ScenarioError({
-        file,
-        expected: "a module that loads",
-        found: (e as Error).message.split("\n")[0]!,
-      });
-    }
+    const mod = await scenario_import(url, file);
     if (!("default" in mod)) {
       throw new ScenarioError({
         file,
