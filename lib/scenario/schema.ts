@@ -14,7 +14,7 @@
  * @module
  */
 import { z } from "zod";
-import { FAULT_POINTS } from "../kernel/fault.ts";
+import { FAULT_POINTS, type FaultArmOptions } from "../kernel/fault.ts";
 import { IOVA_VARIANTS, type IovaVariant } from "../iova/mod.ts";
 import { pt_formats } from "../pt/mod.ts";
 
@@ -318,29 +318,12 @@ export interface CpuStep extends StepCommon {
  * or with `race`: nested steps that run at the moment the point fires
  * (the call itself then succeeds).
  */
-export interface ArmStep extends StepCommon {
+export interface ArmStep
+  extends StepCommon, Omit<FaultArmOptions, "hook" | "ignore_gfp_highmem"> {
   /** The step kind. */
   op: "arm";
   /** A declared fault point (`maple.node_alloc`, `pt.table_alloc`, ...). */
   point: string;
-  /** The n-th call from now fails. */
-  fail_nth?: number;
-  /** Percentage 0..100. */
-  probability?: number;
-  /** Every interval-th eligible call. */
-  interval?: number;
-  /** How many failures (-1: unlimited). */
-  times?: number;
-  /** Size budget before failures start. */
-  space?: number;
-  /** 0 silent, 1 one line per failure (the default), 2 with the site. */
-  verbose?: number;
-  /** failslab: only this cache. */
-  cache?: string;
-  /** Never fail sleeping allocations. */
-  ignore_gfp_wait?: boolean;
-  /** fail_page_alloc: orders below this never fail. */
-  min_order?: number;
   /** Steps to run when the point fires (a racing CPU). */
   race?: Step[];
 }

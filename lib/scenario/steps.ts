@@ -346,24 +346,18 @@ function exec(rs: RunState, st: Step, idx: string): Result {
       return { value: BigInt(ret), fields: {} };
     }
     case "arm": {
-      const opts: FaultArmOptions = {};
-      for (
-        const k of [
-          "fail_nth",
-          "probability",
-          "interval",
-          "times",
-          "space",
-          "verbose",
-          "cache",
-          "ignore_gfp_wait",
-          "min_order",
-        ] as const
-      ) {
-        if (st[k] !== undefined) {
-          (opts as Record<string, unknown>)[k] = st[k];
-        }
-      }
+      // The step's fault_attr fields are fault_arm()'s options as they are.
+      const {
+        op: _op,
+        point: _point,
+        race: _race,
+        as: _as,
+        doc: _doc,
+        expect: _expect,
+        expect_fields: _fields,
+        ...attr
+      } = st;
+      const opts: FaultArmOptions = attr;
       if (st.race) {
         const race = st.race;
         // The racing steps run where the point fires, on the same CPU.
