@@ -13,24 +13,23 @@ import {
   kunit_skip,
 } from "../lib/kunit/mod.ts";
 import { EOVERFLOW, errname } from "../lib/kernel/errno.ts";
-import { iommu_put_pages_list } from "../lib/kernel/page_alloc.ts";
 import { get_random_u32 } from "../lib/kernel/random.ts";
 import {
   ffs64,
   fls64,
   iommu_map,
-  IOMMU_PT_DOMAIN_OPS,
   IOMMU_READ,
   IOMMU_WRITE,
-  type IommuDomainOps,
+  kunit_pt_ops,
   MASK,
   nr_secondary_pagetable,
   pt_iommu_init,
+  pt_kunit_cfg,
+  pt_kunit_driver_ops,
   type PtCommon,
   type PtFormat,
   PtIommu,
   type PtIommuCfg,
-  type PtIommuDriverOps,
   type PtIommuInfo,
 } from "../lib/pt/mod.ts";
 import { pt_formats } from "../lib/pt/formats/mod.ts";
@@ -69,22 +68,6 @@ export function kunit_pt_gen_params_cfg(fmt: PtFormat) {
   return KUNIT_ARRAY_PARAM(ids, (i) => `${fmt.name}_cfg_${i}`);
 }
 
-/** `pt_kunit_iotlb_sync` + `IOMMU_PT_DOMAIN_OPS(fmt)`. */
-export const kunit_pt_ops: IommuDomainOps = {
-  ...IOMMU_PT_DOMAIN_OPS,
-  iotlb_sync(_domain, gather) {
-    iommu_put_pages_list(gather.freelist);
-  },
-};
-
-/** `pt_kunit_driver_ops`: change_top is a no-op. */
-export const pt_kunit_driver_ops: PtIommuDriverOps = {
-  change_top() {},
-  get_top_lock(iommu) {
-    return iommu;
-  },
-};
-
 /** `KUNIT_ASSERT_NO_ERRNO(test, ret)`. */
 export function KUNIT_ASSERT_NO_ERRNO(test: Kunit, ret: number): void {
   KUNIT_ASSERT_EQ_MSG(test, ret, 0, `    errno ${errname(ret) ?? ret}`);
@@ -115,13 +98,7 @@ export function pt_kunit_priv_init(
   fmt: PtFormat,
   priv: KunitIommuPriv,
 ): number {
-  const cfg: PtIommuCfg = {
-    ...fmt.kunit_fmt_cfgs[test.param_value as number]!,
-  };
-  // Features the cfg list does not control default to on
-  cfg.features |= fmt.PT_SUPPORTED_FEATURES & ~fmt.KUNIT_FMT_FEATURES;
-  if (!cfg.hw_max_vasz_lg2) cfg.hw_max_vasz_lg2 = fmt.PT_MAX_VA_ADDRESS_LG2;
-  if (!cfg.hw_max_oasz_lg2) cfg.hw_max_oasz_lg2 = fmt.max_oa_lg2(null);
+  const cfg = pt_kunit_cfg(fmt, test.param_value as number);
   const iommu = new PtIommu(fmt);
   iommu.nid = -1;
   iommu.driver_ops = pt_kunit_driver_ops;

@@ -4,13 +4,13 @@ import {
   Amdv1Format,
   iommu_iova_to_phys,
   iommu_map,
-  IOMMU_PT_DOMAIN_OPS,
   iommu_unmap,
+  kunit_pt_ops,
   pt_iommu_init,
+  pt_kunit_driver_ops,
   type PtFormat,
   PtIommu,
 } from "./mod.ts";
-import { iommu_put_pages_list } from "../kernel/mod.ts";
 
 function make(
   fmt: PtFormat,
@@ -18,13 +18,8 @@ function make(
   number_path = true,
 ): PtIommu {
   const t = new PtIommu(fmt);
-  t.driver_ops = { change_top() {}, get_top_lock: () => ({}) };
-  t.ops = {
-    ...IOMMU_PT_DOMAIN_OPS,
-    iotlb_sync(_d, g) {
-      iommu_put_pages_list(g.freelist);
-    },
-  };
+  t.driver_ops = pt_kunit_driver_ops;
+  t.ops = kunit_pt_ops;
   t.lab.fast_path = fast_path;
   t.lab.number_path = number_path;
   const cfg = {

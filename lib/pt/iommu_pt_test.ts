@@ -13,9 +13,9 @@ import {
   iommu_iova_to_phys,
   iommu_iova_to_phys_hl,
   iommu_map,
-  IOMMU_PT_DOMAIN_OPS,
   iommu_unmap,
   IommuIotlbGather,
+  kunit_pt_ops,
   nr_secondary_pagetable,
   pt_compute_best_pgsize,
   pt_descend,
@@ -26,6 +26,8 @@ import {
   pt_iommu_deinit,
   pt_iommu_init,
   pt_iommu_map_range,
+  pt_kunit_cfg,
+  pt_kunit_driver_ops,
   pt_next_entry,
   pt_pages_of_owner,
   pt_pgsz_count,
@@ -43,29 +45,15 @@ import {
   fail_nth_sweep,
   fault_arm,
   fault_disarm,
-  iommu_put_pages_list,
   live_pages,
   page_owner_stats,
   pfn_to_page,
 } from "../kernel/mod.ts";
 
 function make(fmt: PtFormat, i = 0, number_path = true): PtIommu {
-  const t = new PtIommu(fmt);
-  t.driver_ops = { change_top() {}, get_top_lock: () => ({}) };
-  t.iommu_device = {};
-  t.ops = {
-    ...IOMMU_PT_DOMAIN_OPS,
-    iotlb_sync(_d, g) {
-      iommu_put_pages_list(g.freelist);
-    },
-  };
-  t.lab.number_path = number_path;
-  const cfg = { ...fmt.kunit_fmt_cfgs[i]! };
-  cfg.features |= fmt.PT_SUPPORTED_FEATURES & ~fmt.KUNIT_FMT_FEATURES;
-  if (!cfg.hw_max_vasz_lg2) cfg.hw_max_vasz_lg2 = fmt.PT_MAX_VA_ADDRESS_LG2;
-  if (!cfg.hw_max_oasz_lg2) cfg.hw_max_oasz_lg2 = fmt.max_oa_lg2(null);
-  assert.equal(pt_iommu_init(t, cfg, 0), 0);
-  return t;
+  const t = try_make(fmt, number_path, i);
+  if (typeof t === "number") assert.equal(t, 0, "pt_iommu_init");
+  return t as PtIommu;
 }
 
 Deno.test("amdv1 map / iova_to_phys / unmap, contiguous and 2M", () => {
@@ -277,23 +265,18 @@ Deno.test("[2026] map_range grows the top once for a range crossing it", () => {
   }
 });
 
-/** A table like make(), or the errno of a failed init. */
-function try_make(fmt: PtFormat, number_path: boolean): PtIommu | number {
+/** A table of `fmt`'s kunit cfg `i`, or the errno of a failed init. */
+function try_make(
+  fmt: PtFormat,
+  number_path: boolean,
+  i = 0,
+): PtIommu | number {
   const t = new PtIommu(fmt);
-  t.driver_ops = { change_top() {}, get_top_lock: () => ({}) };
+  t.driver_ops = pt_kunit_driver_ops;
   t.iommu_device = {};
-  t.ops = {
-    ...IOMMU_PT_DOMAIN_OPS,
-    iotlb_sync(_d, g) {
-      iommu_put_pages_list(g.freelist);
-    },
-  };
+  t.ops = kunit_pt_ops;
   t.lab.number_path = number_path;
-  const cfg = { ...fmt.kunit_fmt_cfgs[0]! };
-  cfg.features |= fmt.PT_SUPPORTED_FEATURES & ~fmt.KUNIT_FMT_FEATURES;
-  if (!cfg.hw_max_vasz_lg2) cfg.hw_max_vasz_lg2 = fmt.PT_MAX_VA_ADDRESS_LG2;
-  if (!cfg.hw_max_oasz_lg2) cfg.hw_max_oasz_lg2 = fmt.max_oa_lg2(null);
-  const ret = pt_iommu_init(t, cfg, 0);
+  const ret = pt_iommu_init(t, pt_kunit_cfg(fmt, i), 0);
   if (ret) {
     pt_iommu_deinit(t);
     return ret;

@@ -23,6 +23,7 @@ export * from "./iter.ts";
 export * from "./iommu.ts";
 export * from "./iommu_pt.ts";
 export * from "./formats/mod.ts";
+export * from "./kunit_iommu.ts";
 export {
   FP_TABLE_ALLOC,
   nr_secondary_pagetable,

@@ -8,12 +8,7 @@
  *
  * @module
  */
-import {
-  iommu_put_pages_list,
-  nr_cpu_ids,
-  set_nr_cpus,
-  warn_count,
-} from "../kernel/mod.ts";
+import { nr_cpu_ids, set_nr_cpus, warn_count } from "../kernel/mod.ts";
 import { type Kunit, KUNIT_FAIL } from "../kunit/mod.ts";
 import {
   init_iova_domain,
@@ -35,8 +30,7 @@ import {
   mtree_destroy,
 } from "../maple/mod.ts";
 import {
-  IOMMU_PT_DOMAIN_OPS,
-  type IommuDomainOps,
+  kunit_pt_ops,
   nr_secondary_pagetable,
   PT_FEAT_DMA_INCOHERENT,
   PT_FEAT_DYNAMIC_TOP,
@@ -48,9 +42,10 @@ import {
   pt_formats,
   pt_iommu_deinit,
   pt_iommu_init,
+  pt_kunit_cfg,
+  pt_kunit_driver_ops,
   type PtFormat,
   PtIommu,
-  type PtIommuCfg,
 } from "../pt/mod.ts";
 import type { PtFeatureName, Scenario } from "./schema.ts";
 import { StepFailure } from "./values.ts";
@@ -107,22 +102,6 @@ const FEATURE_BITS: Record<PtFeatureName, [number, string | null]> = {
   x86_64_amd_encrypt_tables: [PT_FEAT_FMT_START, "x86_64"],
   riscv_svnapot_64k: [PT_FEAT_FMT_START, "riscv_64"],
   riscv_svpbmt: [PT_FEAT_FMT_START + 1, "riscv_64"],
-};
-
-/** The stub driver of the generic_pt KUnit harness: change_top is a no-op. */
-const driver_ops = {
-  change_top() {},
-  get_top_lock(iommu: PtIommu): object {
-    return iommu;
-  },
-};
-
-/** `IOMMU_PT_DOMAIN_OPS` whose iotlb_sync frees the gathered tables. */
-const domain_ops: IommuDomainOps = {
-  ...IOMMU_PT_DOMAIN_OPS,
-  iotlb_sync(_domain, gather) {
-    iommu_put_pages_list(gather.freelist);
-  },
 };
 
 /** The format object named `name`. */
@@ -193,11 +172,9 @@ function build(st: SubjectState, sc: Scenario): void {
   if (s.pt) {
     const fmt = pt_format_of(param.format!);
     // Defaults: the format's first KUnit cfg, completed as the harness does.
-    const base: PtIommuCfg = { ...fmt.kunit_fmt_cfgs[0]! };
-    let features = base.features |
-      (fmt.PT_SUPPORTED_FEATURES & ~fmt.KUNIT_FMT_FEATURES);
+    const cfg = pt_kunit_cfg(fmt, 0);
     if (s.pt.features !== undefined) {
-      features = 0;
+      cfg.features = 0;
       for (const name of s.pt.features) {
         const [bit, only] = FEATURE_BITS[name];
         if (only !== null && only !== fmt.name.replace(/_mock$/, "")) {
@@ -205,26 +182,20 @@ function build(st: SubjectState, sc: Scenario): void {
             `setup: feature ${name} belongs to ${only}, not ${fmt.name}`,
           );
         }
-        features |= 1 << bit;
+        cfg.features |= 1 << bit;
       }
     }
-    const cfg: PtIommuCfg = {
-      ...base,
-      features,
-      hw_max_vasz_lg2: s.pt.vasz_lg2 ?? (base.hw_max_vasz_lg2 ||
-        fmt.PT_MAX_VA_ADDRESS_LG2),
-      hw_max_oasz_lg2: s.pt.oasz_lg2 ?? (base.hw_max_oasz_lg2 ||
-        fmt.max_oa_lg2(null)),
-    };
+    if (s.pt.vasz_lg2 !== undefined) cfg.hw_max_vasz_lg2 = s.pt.vasz_lg2;
+    if (s.pt.oasz_lg2 !== undefined) cfg.hw_max_oasz_lg2 = s.pt.oasz_lg2;
     if (s.pt.starting_level !== undefined) {
       cfg.starting_level = s.pt.starting_level;
     }
     if (s.pt.top_level !== undefined) cfg.top_level = s.pt.top_level;
     const iommu = new PtIommu(fmt);
     iommu.nid = -1;
-    iommu.driver_ops = driver_ops;
+    iommu.driver_ops = pt_kunit_driver_ops;
     iommu.iommu_device = { name: "scenario_dev" };
-    iommu.ops = domain_ops;
+    iommu.ops = kunit_pt_ops;
     const ret = pt_iommu_init(iommu, cfg, 0);
     if (ret) {
       throw new StepFailure(
