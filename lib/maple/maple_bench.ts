@@ -8,6 +8,11 @@
  * Tree: 10^5 entries `[3i, 3i+1]` (single free index between them) in an
  * ALLOC_RANGE tree, with every 100th entry missing (a 4-index hole).
  *
+ * The walk group also times a floor: the bare descent through the same
+ * nodes (read the type and data end, scan the pivots, follow the slot) with
+ * none of `mas_walk`'s state. It is what any walk of this tree's shape costs
+ * on the machine, whatever the bookkeeping.
+ *
  *     deno bench --allow-read --allow-env lib/maple/maple_bench.ts
  *
  * @module
@@ -34,6 +39,8 @@ import {
   MT_FLAGS_ALLOC_RANGE,
   mtree_store_range,
 } from "./mod.ts";
+import { MapleNode, NEND, NTYPE, PIV, SLOT } from "./_node_pool.ts";
+import { maple_arange_64, maple_range_64 } from "./_defs.ts";
 
 kasan_enable({ enabled: false, stacks: false });
 
@@ -84,6 +91,43 @@ Deno.bench({
       const p = bt.getPairOrNextLower(idx[i]);
       sink = p !== undefined && p[1].last >= idx[i] ? p[1].value : null;
     }
+  },
+});
+
+// The floor: mtree_lookup_walk()'s descent, nothing more.
+function bare_descent(root: number, index: number): unknown {
+  let node = root;
+  let max = ULONG_MAX;
+  for (;;) {
+    const type = NTYPE[node];
+    const base = node << 4;
+    let end: number;
+    if (type === maple_arange_64) {
+      end = NEND[node];
+    } else {
+      const p = PIV[base + 14];
+      end = p === 0 ? NEND[node] : p === max ? 14 : 15;
+    }
+    let offset = 0;
+    while (offset < end && PIV[base + offset] < index) offset++;
+    if (offset < end) max = PIV[base + offset];
+    const entry = SLOT[base + offset];
+    if (type < maple_range_64) return entry;
+    node = entry as number;
+  }
+}
+const root = (mt.ma_root as MapleNode).id;
+for (let i = 0; i < BATCH; i++) {
+  mas_set(mas, idx[i]);
+  if (mas_walk(mas) !== bare_descent(root, idx[i])) {
+    throw new Error(`floor descent disagrees with mas_walk at ${idx[i]}`);
+  }
+}
+Deno.bench({
+  name: "floor: bare descent, same nodes x1000",
+  group: "walk",
+  fn() {
+    for (let i = 0; i < BATCH; i++) sink = bare_descent(root, idx[i]);
   },
 });
 
