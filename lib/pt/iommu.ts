@@ -350,8 +350,35 @@ function iommu_pgsize_n(
   return pgsize_idx;
 }
 
-const nMapped = { value: 0 };
 const nCount = { value: 0 };
+
+/** The out-parameters of iommu_map() and iommu_unmap(), reused by every call. */
+class CoreScratch {
+  /** `mapped` of the number ops. */
+  n_mapped = { value: 0 };
+  /** `mapped` of the bigint ops. */
+  mapped: SizeRef = { value: 0n };
+  /** iommu_unmap()'s gather. */
+  unmap_gather = new IommuIotlbGather();
+}
+
+let scratch = new CoreScratch();
+let core_calls = 0;
+
+// A map or unmap that starts while another runs (a fault hook playing a
+// second CPU, or the unroll's unmap) takes fresh out-parameters, as that CPU
+// would have its own stack; core_exit() gives the first call's back.
+function core_enter(): CoreScratch | null {
+  if (core_calls++ === 0) return null;
+  const saved = scratch;
+  scratch = new CoreScratch();
+  return saved;
+}
+
+function core_exit(saved: CoreScratch | null): void {
+  core_calls--;
+  if (saved !== null) scratch = saved;
+}
 
 // iommu_map() on numbers; N_FALLBACK if the op declined before doing anything
 function iommu_map_n(
@@ -368,7 +395,7 @@ function iommu_map_n(
   let ret = 0;
   while (size !== 0) {
     const lg2 = iommu_pgsize_n(domain, iova, paddr, size, nCount);
-    const mapped = nMapped;
+    const mapped = scratch.n_mapped;
     mapped.value = 0;
     ret = ops.map_pages_n!(
       domain,
@@ -390,10 +417,10 @@ function iommu_map_n(
         BigInt(nCount.value),
         prot,
         gfp,
-        mappedScratch,
+        scratch.mapped,
       );
-      mapped.value = Number(mappedScratch.value);
-      mappedScratch.value = 0n;
+      mapped.value = Number(scratch.mapped.value);
+      scratch.mapped.value = 0n;
     }
     // Some pages may be mapped even on error: account for them
     size -= mapped.value;
@@ -455,11 +482,26 @@ export function iommu_pgsize(
   return pgsize;
 }
 
-const mappedScratch: SizeRef = { value: 0n };
 const countScratch: SizeRef = { value: 0n };
 
 /** `iommu_map(domain, iova, paddr, size, prot, gfp)`: 0 or -errno. */
 export function iommu_map(
+  domain: IommuDomain,
+  iova: bigint,
+  paddr: bigint,
+  size: bigint,
+  prot: number,
+  gfp: number,
+): number {
+  const saved = core_enter();
+  try {
+    return map_op(domain, iova, paddr, size, prot, gfp);
+  } finally {
+    core_exit(saved);
+  }
+}
+
+function map_op(
   domain: IommuDomain,
   iova: bigint,
   paddr: bigint,
@@ -496,7 +538,7 @@ export function iommu_map(
   let ret = 0;
   while (size !== 0n) {
     const pgsize = iommu_pgsize(domain, iova, paddr, size, countScratch);
-    const mapped = mappedScratch;
+    const mapped = scratch.mapped;
     mapped.value = 0n;
     ret = ops.map_pages(
       domain,
@@ -525,8 +567,6 @@ export function iommu_map(
   return 0;
 }
 
-const ptMapped = { value: 0 };
-
 // [2026] iommu_map_nosync() for an iommupt domain: one map_range call, the
 // mapped prefix unmapped on error
 function iommu_map_pt(
@@ -549,7 +589,7 @@ function iommu_map_pt(
       n_iova >= 0 && n_paddr >= 0 && n_size >= 0 &&
       n_iova + n_size < N_LIMIT && n_paddr + n_size < N_LIMIT
     ) {
-      const mapped = ptMapped;
+      const mapped = scratch.n_mapped;
       mapped.value = 0;
       ret = pt_ops.map_range_n(pt, n_iova, n_paddr, n_size, prot, gfp, mapped);
       if (ret !== N_FALLBACK) {
@@ -562,7 +602,7 @@ function iommu_map_pt(
       }
     }
   }
-  const mapped = mappedScratch;
+  const mapped = scratch.mapped;
   mapped.value = 0n;
   ret = pt_ops.map_range(pt, iova, paddr, size, prot, gfp, mapped);
   const done = mapped.value;
@@ -656,19 +696,22 @@ function iommu_unmap_n(
   return unmapped;
 }
 
-const unmapGather = new IommuIotlbGather();
-
 /** `iommu_unmap(domain, iova, size)`: bytes unmapped (may exceed size). */
 export function iommu_unmap(
   domain: IommuDomain,
   iova: bigint,
   size: bigint,
 ): bigint {
-  const gather = unmapGather;
-  iommu_iotlb_gather_init(gather);
-  const ret = __iommu_unmap(domain, iova, size, gather);
-  iommu_iotlb_sync(domain, gather);
-  return ret;
+  const saved = core_enter();
+  try {
+    const gather = scratch.unmap_gather;
+    iommu_iotlb_gather_init(gather);
+    const ret = __iommu_unmap(domain, iova, size, gather);
+    iommu_iotlb_sync(domain, gather);
+    return ret;
+  } finally {
+    core_exit(saved);
+  }
 }
 
 /** `iommu_iova_to_phys(domain, iova)`. */

@@ -262,19 +262,64 @@ export class PtIommu extends IommuDomain {
   _fast_pts: PtState;
   /** @internal caches of the number paths. */
   _n: PtNumCache;
+  /** @internal map and unmap calls running on this table (see op_enter). */
+  _ops_running = 0;
   /** Creates an uninitialised table of `fmt`. */
   constructor(fmt: PtFormat) {
     super();
     this.common = new PtCommon(fmt);
     this.page_owner = pt_new_page_owner(fmt.name);
     this._map_args = new MapArgs(this._map_gather);
-    this._fast_pts = new PtState(
-      null as unknown as PtRange,
-      0,
-      null as unknown as PtTableMem,
-    );
+    this._fast_pts = new_fast_pts();
     this._n = new PtNumCache(this.common);
   }
+}
+
+function new_fast_pts(): PtState {
+  return new PtState(
+    null as unknown as PtRange,
+    0,
+    null as unknown as PtTableMem,
+  );
+}
+
+/** The scratch of the map or unmap call a nested one interrupted. */
+interface PtOpScratch {
+  gather: IommuIotlbGather;
+  map: MapArgs;
+  fast_pts: PtState;
+  n: PtNumCache;
+}
+
+// Map and unmap keep their scratch (map gather, map args, fast-path state,
+// number cache) in the table, reused by every call. A call that starts while
+// another runs on the same table (a fault hook playing a second CPU) takes
+// fresh scratch, as that CPU would have its own stack, and op_exit() gives
+// the first call's back.
+function op_enter(iommu: PtIommu): PtOpScratch | null {
+  if (iommu._ops_running++ === 0) return null;
+  const saved: PtOpScratch = {
+    gather: iommu._map_gather,
+    map: iommu._map_args,
+    fast_pts: iommu._fast_pts,
+    n: iommu._n,
+  };
+  iommu._map_gather = new IommuIotlbGather();
+  iommu._map_args = new MapArgs(iommu._map_gather);
+  iommu._fast_pts = new_fast_pts();
+  iommu._n = new PtNumCache(iommu.common);
+  return saved;
+}
+
+function op_exit(iommu: PtIommu, saved: PtOpScratch | null): void {
+  iommu._ops_running--;
+  if (saved === null) return;
+  iommu._map_gather = saved.gather;
+  iommu._map_args = saved.map;
+  iommu._fast_pts = saved.fast_pts;
+  iommu._n = saved.n;
+  // The nested call may have replaced tables under the walk cache
+  iommu._n.gen++;
 }
 
 /** `common_from_iommu()`. */
@@ -853,8 +898,6 @@ function make_range(
   return ret ? ret : r;
 }
 
-const n_mapped: NumRef = { value: 0 };
-
 /**
  * The tail `map_pages` and `map_range` share: grow the top if needed, map,
  * sync the gather if tables were freed, report `mapped`.
@@ -925,6 +968,24 @@ export function pt_iommu_map_pages(
   mapped: SizeRef,
 ): number {
   const iommu = domain as PtIommu;
+  const saved = op_enter(iommu);
+  try {
+    return map_pages_op(iommu, iova, paddr, pgsize, pgcount, prot, gfp, mapped);
+  } finally {
+    op_exit(iommu, saved);
+  }
+}
+
+function map_pages_op(
+  iommu: PtIommu,
+  iova: bigint,
+  paddr: bigint,
+  pgsize: bigint,
+  pgcount: bigint,
+  prot: number,
+  gfp: number,
+  mapped: SizeRef,
+): number {
   iommu._n.gen++;
   const common = iommu.common;
   const fmt = common.fmt;
@@ -935,9 +996,9 @@ export function pt_iommu_map_pages(
     const n_iova = Number(iova);
     const n_paddr = Number(paddr);
     if (n_map_fits(n_iova, n_paddr, n_len)) {
-      const ref = n_mapped;
+      const ref = iommu._n.mapped;
       ref.value = 0;
-      const ret = pt_iommu_map_pages_n(
+      const ret = map_pages_n_op(
         iommu,
         n_iova,
         n_paddr,
@@ -983,8 +1044,6 @@ export function pt_iommu_map_pages(
 
 // ---- [2026] map_range: segments any range into best-size leaves itself
 
-const n_mapped_range: NumRef = { value: 0 };
-
 /**
  * [2026] `NS(map_range)(table, iova, paddr, len, prot, gfp, *mapped)`: map
  * `len` bytes at `iova`, any valid alignment, choosing the best page size at
@@ -1002,15 +1061,32 @@ export function pt_iommu_map_range(
   gfp: number,
   mapped: SizeRef,
 ): number {
+  const saved = op_enter(iommu);
+  try {
+    return map_range_op(iommu, iova, paddr, len, prot, gfp, mapped);
+  } finally {
+    op_exit(iommu, saved);
+  }
+}
+
+function map_range_op(
+  iommu: PtIommu,
+  iova: bigint,
+  paddr: bigint,
+  len: bigint,
+  prot: number,
+  gfp: number,
+  mapped: SizeRef,
+): number {
   iommu._n.gen++;
   if (iommu.lab.number_path) {
     const n_len = Number(len);
     const n_iova = Number(iova);
     const n_paddr = Number(paddr);
     if (n_map_fits(n_iova, n_paddr, n_len)) {
-      const ref = n_mapped_range;
+      const ref = iommu._n.mapped;
       ref.value = 0;
-      const ret = pt_iommu_map_range_n(
+      const ret = map_range_n_op(
         iommu,
         n_iova,
         n_paddr,
@@ -1139,21 +1215,28 @@ export function pt_iommu_unmap_pages(
   gather: IommuIotlbGather,
 ): bigint {
   const iommu = domain as PtIommu;
+  const saved = op_enter(iommu);
+  try {
+    return unmap_pages_op(iommu, iova, pgsize * pgcount, gather);
+  } finally {
+    op_exit(iommu, saved);
+  }
+}
+
+function unmap_pages_op(
+  iommu: PtIommu,
+  iova: bigint,
+  len: bigint,
+  gather: IommuIotlbGather,
+): bigint {
   iommu._n.gen++;
-  const len = pgsize * pgcount;
   const n_iova = Number(iova);
   const n_len = Number(len);
   if (
     iommu.lab.number_path && n_iova >= 0 && n_len >= 0 &&
     n_iova + n_len < N_LIMIT
   ) {
-    const ret = pt_iommu_unmap_pages_n(
-      iommu,
-      n_iova,
-      Number(pgsize),
-      Number(pgcount),
-      gather,
-    );
+    const ret = unmap_pages_n_op(iommu, n_iova, n_len, gather);
     if (ret !== N_FALLBACK) return BigInt(ret);
   }
   const r = make_range(iommu.common, iova, len);
@@ -1180,7 +1263,12 @@ export function pt_iommu_unmap_range(
   len: bigint,
   gather: IommuIotlbGather,
 ): bigint {
-  return pt_iommu_unmap_pages(iommu, iova, len, 1n, gather);
+  const saved = op_enter(iommu);
+  try {
+    return unmap_pages_op(iommu, iova, len, gather);
+  } finally {
+    op_exit(iommu, saved);
+  }
 }
 
 // ---- iova_to_phys
@@ -1604,6 +1692,8 @@ export class PtNumCache {
   unmapped = 0;
   /** unmap_pages' free list (reused). */
   free_list: PtTableMem[] = [];
+  /** The bigint map ops' `*mapped` for the number walk (reused). */
+  mapped: NumRef = { value: 0 };
   /** Bumped by every op that may change or free a table pointer. */
   gen = 0;
   /**
@@ -2231,6 +2321,33 @@ export function pt_iommu_map_pages_n(
   mapped: NumRef,
 ): number {
   const iommu = domain as PtIommu;
+  const saved = op_enter(iommu);
+  try {
+    return map_pages_n_op(
+      iommu,
+      iova,
+      paddr,
+      pgsize,
+      pgcount,
+      prot,
+      gfp,
+      mapped,
+    );
+  } finally {
+    op_exit(iommu, saved);
+  }
+}
+
+function map_pages_n_op(
+  iommu: PtIommu,
+  iova: number,
+  paddr: number,
+  pgsize: number,
+  pgcount: number,
+  prot: number,
+  gfp: number,
+  mapped: NumRef,
+): number {
   const len = pgsize * pgcount;
   const nc = n_map_begin(iommu, paddr, len, prot, gfp);
   if (typeof nc === "number") return nc;
@@ -2261,6 +2378,23 @@ export function pt_iommu_map_pages_n(
  * {@link N_FALLBACK} (nothing done: use the bigint op).
  */
 export function pt_iommu_map_range_n(
+  iommu: PtIommu,
+  iova: number,
+  paddr: number,
+  len: number,
+  prot: number,
+  gfp: number,
+  mapped: NumRef,
+): number {
+  const saved = op_enter(iommu);
+  try {
+    return map_range_n_op(iommu, iova, paddr, len, prot, gfp, mapped);
+  } finally {
+    op_exit(iommu, saved);
+  }
+}
+
+function map_range_n_op(
   iommu: PtIommu,
   iova: number,
   paddr: number,
@@ -2382,11 +2516,24 @@ export function pt_iommu_unmap_pages_n(
   gather: IommuIotlbGather,
 ): number {
   const iommu = domain as PtIommu;
+  const saved = op_enter(iommu);
+  try {
+    return unmap_pages_n_op(iommu, iova, pgsize * pgcount, gather);
+  } finally {
+    op_exit(iommu, saved);
+  }
+}
+
+function unmap_pages_n_op(
+  iommu: PtIommu,
+  iova: number,
+  len: number,
+  gather: IommuIotlbGather,
+): number {
   iommu._n.gen++;
   const nc = n_ready(iommu);
   if (nc === null) return N_FALLBACK;
   const common = iommu.common;
-  const len = pgsize * pgcount;
   if (len === 0) return 0;
   const last = iova + len - 1;
   if (n_check_range(nc, iova, last)) return 0;
@@ -2414,7 +2561,12 @@ export function pt_iommu_unmap_range_n(
   len: number,
   gather: IommuIotlbGather,
 ): number {
-  return pt_iommu_unmap_pages_n(iommu, iova, len, 1, gather);
+  const saved = op_enter(iommu);
+  try {
+    return unmap_pages_n_op(iommu, iova, len, gather);
+  } finally {
+    op_exit(iommu, saved);
+  }
 }
 
 /** Bits [pos, pos + n) of the 64-bit value hi:lo (n <= 31). */

@@ -409,19 +409,6 @@ function check_step(c: CheckCtx, st: Step, idx: string, scope: Scope): void {
         );
       }
       if (st.op === "arm" && st.race) {
-        if (st.point.startsWith("pt.")) {
-          const writer = pt_writer_in(st.race, "race");
-          if (writer !== null) {
-            f(
-              writer.field,
-              "steps that only read the page table inside a pt.* race " +
-                "(its map and unmap keep per-table scratch state and cannot " +
-                "nest; the fault form, probability or fail_nth, plays a " +
-                "racing installer)",
-              JSON.stringify(writer.op),
-            );
-          }
-        }
         check_steps(c, st.race, `${idx}.`, scope);
       }
       break;
@@ -590,22 +577,4 @@ function check_table(
 /** Whether a string is a valid KTAP-safe name. */
 export function is_scenario_name(s: string): boolean {
   return NAME_RE.test(s);
-}
-
-/** The first map or unmap among `steps` (and their repeat bodies). */
-function pt_writer_in(
-  steps: readonly Step[],
-  path: string,
-): { field: string; op: string } | null {
-  for (let i = 0; i < steps.length; i++) {
-    const st = steps[i]!;
-    if (st.op === "map" || st.op === "unmap") {
-      return { field: `${path}.${i}.op`, op: st.op };
-    }
-    if (st.op === "repeat") {
-      const inner = pt_writer_in(st.steps, `${path}.${i}.steps`);
-      if (inner !== null) return inner;
-    }
-  }
-  return null;
 }

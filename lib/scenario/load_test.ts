@@ -26,8 +26,6 @@ const EXPECTED: Record<string, string> = {
     'testdata/broken/unknown_field.ts: scenario "reserve_with_typo", step 0 (reserve), field aligend: expected a known field (op, lo, hi, as, doc, expect, expect_fields), found unknown field "aligend"',
   "nested_wrong_type.json":
     'testdata/broken/nested_wrong_type.json: scenario "race_step_bad_size", step 0.0 (map), field size: expected an integer, a hex string ("0x1000") or a reference ("$a", "$a.pfn_hi+1"), found "4k"',
-  "race_maps_same_table.json":
-    'testdata/broken/race_maps_same_table.json: scenario "racer_maps_the_slot", step 0 (arm), field race.1.op: expected steps that only read the page table inside a pt.* race (its map and unmap keep per-table scratch state and cannot nest; the fault form, probability or fail_nth, plays a racing installer), found "map"',
   "bad_errno.json":
     'testdata/broken/bad_errno.json: scenario "error_name_misspelt", step 0 (map), field expect.error: expected one of "EPERM", "ENOENT", "EIO", "EAGAIN", "ENOMEM", "EFAULT", "EBUSY", "EEXIST", "ENODEV", "EINVAL", "ENOSPC", "ERANGE", "EOVERFLOW", "EOPNOTSUPP", "EADDRINUSE", found "ENOMEN"',
 };

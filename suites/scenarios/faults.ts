@@ -217,5 +217,89 @@ export default {
         { op: "iova_to_phys", iova: "0x1000000", expect: "0x4000" },
       ],
     },
+    {
+      name: "racer_maps_the_slot",
+      doc: "a second CPU maps the next page at the install point: its " +
+        "tables win the cmpxchg, the first map frees its own table and " +
+        "descends through the racer's; the table holds no more pages than " +
+        "two maps one after the other",
+      subjects: { pt: { format: ["amdv1", "x86_64", "vtdss", "riscv_64"] } },
+      steps: [
+        {
+          op: "arm",
+          point: "pt.install_race",
+          fail_nth: 1,
+          verbose: 0,
+          race: [
+            { op: "iova_to_phys", iova: "0x1000000", expect: 0 },
+            {
+              op: "map",
+              iova: "0x1001000",
+              paddr: "0x8000",
+              size: "0x1000",
+              expect: 0,
+            },
+          ],
+        },
+        {
+          op: "map",
+          iova: "0x1000000",
+          paddr: "0x4000",
+          size: "0x1000",
+          expect: 0,
+        },
+        {
+          op: "check",
+          injected: { "pt.install_race": 1 },
+          counters: {
+            install_races: 1,
+            table_pages: {
+              per_format: { amdv1: 3, x86_64: 4, vtdss: 3, riscv_64: 3 },
+            },
+          },
+        },
+        { op: "iova_to_phys", iova: "0x1000000", expect: "0x4000" },
+        { op: "iova_to_phys", iova: "0x1001000", expect: "0x8000" },
+      ],
+    },
+    {
+      name: "racer_unmaps_elsewhere",
+      doc: "a second CPU unmaps a 2M mapping in another subtree while the " +
+        "first map allocates a table: both finish, each sees its own result",
+      subjects: { pt: { format: ["amdv1", "x86_64"] } },
+      steps: [
+        {
+          op: "map",
+          iova: "0x80000000",
+          paddr: "0x200000",
+          size: "0x200000",
+          expect: 0,
+        },
+        {
+          op: "arm",
+          point: "pt.table_alloc",
+          fail_nth: 1,
+          verbose: 0,
+          race: [
+            {
+              op: "unmap",
+              iova: "0x80000000",
+              size: "0x200000",
+              expect: "0x200000",
+            },
+          ],
+        },
+        {
+          op: "map",
+          iova: "0x40000000",
+          paddr: "0x3000",
+          size: "0x1000",
+          expect: 0,
+        },
+        { op: "check", injected: { "pt.table_alloc": 1 } },
+        { op: "iova_to_phys", iova: "0x80000000", expect: 0 },
+        { op: "iova_to_phys", iova: "0x40000000", expect: "0x3000" },
+      ],
+    },
   ],
 } satisfies ScenarioFile;
