@@ -8,7 +8,7 @@
  * Tree: 10^5 entries `[3i, 3i+1]` (single free index between them) in an
  * ALLOC_RANGE tree, with every 100th entry missing (a 4-index hole).
  *
- * The walk group also times a floor: the bare descent through the same
+ * The walk group also times a lower bound: the bare descent through the same
  * nodes (read the type and data end, scan the pivots, follow the slot) with
  * none of `mas_walk`'s state. It is what any walk of this tree's shape costs
  * on the machine, whatever the bookkeeping.
@@ -94,7 +94,7 @@ Deno.bench({
   },
 });
 
-// The floor: mtree_lookup_walk()'s descent, nothing more.
+// The lower bound: mtree_lookup_walk()'s descent, nothing more.
 function bare_descent(root: number, index: number): unknown {
   let node = root;
   let max = ULONG_MAX;
@@ -120,11 +120,11 @@ const root = (mt.ma_root as MapleNode).id;
 for (let i = 0; i < BATCH; i++) {
   mas_set(mas, idx[i]);
   if (mas_walk(mas) !== bare_descent(root, idx[i])) {
-    throw new Error(`floor descent disagrees with mas_walk at ${idx[i]}`);
+    throw new Error(`bare descent disagrees with mas_walk at ${idx[i]}`);
   }
 }
 Deno.bench({
-  name: "floor: bare descent, same nodes x1000",
+  name: "lower bound: bare descent, same nodes x1000",
   group: "walk",
   fn() {
     for (let i = 0; i < BATCH; i++) sink = bare_descent(root, idx[i]);
