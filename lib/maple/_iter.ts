@@ -204,7 +204,6 @@ function mas_next_slot(mas: MaState, max: number, empty: boolean): unknown {
       }
       mas.index = mas.last + 1;
       again = mas.offset < mas.end;
-      if (!again) continue;
       continue;
     }
     return entry;
