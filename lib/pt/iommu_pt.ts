@@ -295,8 +295,10 @@ interface PtOpScratch {
 // number cache) in the table, reused by every call. A call that starts while
 // another runs on the same table (a fault hook playing a second CPU) takes
 // fresh scratch, as that CPU would have its own stack, and op_exit() gives
-// the first call's back.
+// the first call's back. Both ends drop iova_to_phys's walk cache: tables
+// change in between, and a hook may translate (and cache) mid-call.
 function op_enter(iommu: PtIommu): PtOpScratch | null {
+  iommu._n.gen++;
   if (iommu._ops_running++ === 0) return null;
   const saved: PtOpScratch = {
     gather: iommu._map_gather,
@@ -313,12 +315,12 @@ function op_enter(iommu: PtIommu): PtOpScratch | null {
 
 function op_exit(iommu: PtIommu, saved: PtOpScratch | null): void {
   iommu._ops_running--;
-  if (saved === null) return;
-  iommu._map_gather = saved.gather;
-  iommu._map_args = saved.map;
-  iommu._fast_pts = saved.fast_pts;
-  iommu._n = saved.n;
-  // The nested call may have replaced tables under the walk cache
+  if (saved !== null) {
+    iommu._map_gather = saved.gather;
+    iommu._map_args = saved.map;
+    iommu._fast_pts = saved.fast_pts;
+    iommu._n = saved.n;
+  }
   iommu._n.gen++;
 }
 
@@ -986,7 +988,6 @@ function map_pages_op(
   gfp: number,
   mapped: SizeRef,
 ): number {
-  iommu._n.gen++;
   const common = iommu.common;
   const fmt = common.fmt;
   const pgsize_bitmap = iommu.pgsize_bitmap;
@@ -1078,7 +1079,6 @@ function map_range_op(
   gfp: number,
   mapped: SizeRef,
 ): number {
-  iommu._n.gen++;
   if (iommu.lab.number_path) {
     const n_len = Number(len);
     const n_iova = Number(iova);
@@ -1229,7 +1229,6 @@ function unmap_pages_op(
   len: bigint,
   gather: IommuIotlbGather,
 ): bigint {
-  iommu._n.gen++;
   const n_iova = Number(iova);
   const n_len = Number(len);
   if (
@@ -1263,12 +1262,7 @@ export function pt_iommu_unmap_range(
   len: bigint,
   gather: IommuIotlbGather,
 ): bigint {
-  const saved = op_enter(iommu);
-  try {
-    return unmap_pages_op(iommu, iova, len, gather);
-  } finally {
-    op_exit(iommu, saved);
-  }
+  return pt_iommu_unmap_pages(iommu, iova, len, 1n, gather);
 }
 
 // ---- iova_to_phys
@@ -2247,7 +2241,6 @@ function n_map_begin(
   prot: number,
   gfp: number,
 ): PtNumCache | number {
-  iommu._n.gen++;
   const nc = n_ready_map(iommu);
   if (nc === null) return N_FALLBACK;
   const common = iommu.common;
@@ -2530,7 +2523,6 @@ function unmap_pages_n_op(
   len: number,
   gather: IommuIotlbGather,
 ): number {
-  iommu._n.gen++;
   const nc = n_ready(iommu);
   if (nc === null) return N_FALLBACK;
   const common = iommu.common;
@@ -2561,12 +2553,7 @@ export function pt_iommu_unmap_range_n(
   len: number,
   gather: IommuIotlbGather,
 ): number {
-  const saved = op_enter(iommu);
-  try {
-    return unmap_pages_n_op(iommu, iova, len, gather);
-  } finally {
-    op_exit(iommu, saved);
-  }
+  return pt_iommu_unmap_pages_n(iommu, iova, len, 1, gather);
 }
 
 /** Bits [pos, pos + n) of the 64-bit value hi:lo (n <= 31). */
