@@ -8,8 +8,8 @@
  * Tree: 10^5 entries `[3i, 3i+1]` (single free index between them) in an
  * ALLOC_RANGE tree, with every 100th entry missing (a 4-index hole).
  *
- * The walk group also times a lower bound: the bare descent through the same
- * nodes (read the type and data end, scan the pivots, follow the slot) with
+ * The walk group also times a lower bound: `mtree_lookup_walk()`, the bare
+ * descent through the same nodes (scan the pivots, follow the slot) with
  * none of `mas_walk`'s state. It is what any walk of this tree's shape costs
  * on the machine, whatever the bookkeeping.
  *
@@ -39,8 +39,8 @@ import {
   MT_FLAGS_ALLOC_RANGE,
   mtree_store_range,
 } from "./mod.ts";
-import { MapleNode, NEND, NTYPE, PIV, SLOT } from "./_node_pool.ts";
-import { maple_arange_64, maple_range_64 } from "./_defs.ts";
+import { MapleNode } from "./_node_pool.ts";
+import { mtree_lookup_walk } from "./_walk.ts";
 
 kasan_enable({ enabled: false, stacks: false });
 
@@ -94,32 +94,18 @@ Deno.bench({
   },
 });
 
-// The lower bound: mtree_lookup_walk()'s descent, nothing more.
-function bare_descent(root: number, index: number): unknown {
-  let node = root;
-  let max = ULONG_MAX;
-  for (;;) {
-    const type = NTYPE[node];
-    const base = node << 4;
-    let end: number;
-    if (type === maple_arange_64) {
-      end = NEND[node];
-    } else {
-      const p = PIV[base + 14];
-      end = p === 0 ? NEND[node] : p === max ? 14 : 15;
-    }
-    let offset = 0;
-    while (offset < end && PIV[base + offset] < index) offset++;
-    if (offset < end) max = PIV[base + offset];
-    const entry = SLOT[base + offset];
-    if (type < maple_range_64) return entry;
-    node = entry as number;
-  }
-}
+// The lower bound: mtree_lookup_walk() (mtree_load()'s descent: scan the
+// pivots, follow the slot, keep no range), from the root.
 const root = (mt.ma_root as MapleNode).id;
+const lookup = MA_STATE(mt, 0, 0);
+function bare_descent(index: number): unknown {
+  lookup.node = root;
+  lookup.index = index;
+  return mtree_lookup_walk(lookup);
+}
 for (let i = 0; i < BATCH; i++) {
   mas_set(mas, idx[i]);
-  if (mas_walk(mas) !== bare_descent(root, idx[i])) {
+  if (mas_walk(mas) !== bare_descent(idx[i])) {
     throw new Error(`bare descent disagrees with mas_walk at ${idx[i]}`);
   }
 }
@@ -127,7 +113,7 @@ Deno.bench({
   name: "lower bound: bare descent, same nodes x1000",
   group: "walk",
   fn() {
-    for (let i = 0; i < BATCH; i++) sink = bare_descent(root, idx[i]);
+    for (let i = 0; i < BATCH; i++) sink = bare_descent(idx[i]);
   },
 });
 
