@@ -11,6 +11,12 @@
  * "sleeping function called from invalid context". Unlocking a lock that is
  * not held is reported as bad unlock balance.
  *
+ * A second CPU that needs a lock this one holds spins until it is released.
+ * {@link run_outside_critical_section} plays that for racing code (the
+ * scenario `race` steps): it runs the code at once when no lock is held and
+ * interrupts and preemption are on, and otherwise at the moment the
+ * interrupted code leaves its critical section.
+ *
  * @module
  */
 import { KernelBug } from "./bug.ts";
@@ -49,6 +55,8 @@ let spinDepth = 0;
 let irqOff = 0;
 let preemptOff = 0;
 const held: (SpinLock | Mutex)[] = [];
+// Racing code waiting for the current critical section to end.
+const waiting: (() => void)[] = [];
 
 /** `DEFINE_SPINLOCK(name)` / `spin_lock_init(lock)` in one: a new lock. */
 export function DEFINE_SPINLOCK(name: string): SpinLock {
@@ -111,7 +119,32 @@ function release(lock: SpinLock | Mutex): boolean {
     const i = held.lastIndexOf(lock);
     if (i >= 0) held.splice(i, 1);
   }
+  if (waiting.length !== 0) run_waiting();
   return true;
+}
+
+function outside_critical_section(): boolean {
+  return held.length === 0 && irqOff === 0 && preemptOff === 0;
+}
+
+// The critical section may have ended: run the code that waited for it, in
+// the order it arrived.
+function run_waiting(): void {
+  while (waiting.length !== 0 && outside_critical_section()) waiting.shift()!();
+}
+
+/**
+ * Runs `fn` as a second CPU would that needs what this one holds: at once
+ * when no spinlock or mutex is held and interrupts and preemption are on,
+ * otherwise when the last of them is released (after
+ * `spin_unlock_irqrestore()` has restored interrupts). Every such run is an
+ * interleaving the kernel allows; races inside a critical section that the
+ * racer would not need are not played. Code still waiting at the end of a
+ * case is dropped (the case already reports the lock held at exit).
+ */
+export function run_outside_critical_section(fn: () => void): void {
+  if (outside_critical_section()) fn();
+  else waiting.push(fn);
 }
 
 /** `spin_lock_irqsave(lock, flags)`: returns the saved flags. */
@@ -137,6 +170,7 @@ export function spin_lock_irq(lock: SpinLock): void {
 export function spin_unlock_irq(lock: SpinLock): void {
   spin_unlock(lock);
   if (irqOff > 0) irqOff--;
+  if (waiting.length !== 0) run_waiting();
 }
 
 /** `spin_lock_bh(lock)`. */
@@ -196,6 +230,7 @@ export function local_irq_save(): number {
 /** `local_irq_restore(flags)`. */
 export function local_irq_restore(flags: number): void {
   irqOff = flags;
+  if (waiting.length !== 0) run_waiting();
 }
 
 /** `irqs_disabled()`. */
@@ -211,6 +246,7 @@ export function preempt_disable(): void {
 /** `preempt_enable()`. */
 export function preempt_enable(): void {
   if (preemptOff > 0) preemptOff--;
+  if (waiting.length !== 0) run_waiting();
 }
 
 /** `in_atomic()`: a spinlock is held, or preemption/irqs are off. */
@@ -306,6 +342,7 @@ export function lockdep_case_end(report: boolean): number {
   }
   for (const l of held) l.locked = false;
   held.length = 0;
+  waiting.length = 0;
   spinDepth = 0;
   irqOff = 0;
   preemptOff = 0;

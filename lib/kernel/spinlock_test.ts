@@ -5,7 +5,14 @@ import {
   held_locks,
   irqs_disabled,
   lockdep_assert_held,
+  lockdep_case_end,
   might_sleep,
+  Mutex,
+  mutex_lock,
+  mutex_unlock,
+  preempt_disable,
+  preempt_enable,
+  run_outside_critical_section,
   spin_lock,
   spin_lock_irqsave,
   spin_unlock,
@@ -62,4 +69,52 @@ Deno.test("might_sleep, lockdep_assert_held, bad unlock", () => {
     "bad-unlock-balance",
     "sleep-in-atomic",
   ]);
+});
+
+Deno.test("racing code waits for the critical section to end", () => {
+  kernel_reset();
+  const ran: string[] = [];
+  const a = new SpinLock("a"), b = new SpinLock("b"), m = new Mutex("m");
+  run_outside_critical_section(() => ran.push("now"));
+  assert.deepEqual(ran, ["now"]);
+
+  // Nested spinlocks with irqs saved: runs after the outer unlock has
+  // restored interrupts, with nothing held, in arrival order.
+  const fa = spin_lock_irqsave(a);
+  spin_lock(b);
+  run_outside_critical_section(() => {
+    assert.equal(irqs_disabled(), false);
+    assert.deepEqual(held_locks(), []);
+    ran.push("first");
+  });
+  spin_unlock(b);
+  run_outside_critical_section(() => ran.push("second"));
+  assert.deepEqual(ran, ["now"]);
+  spin_unlock_irqrestore(a, fa);
+  assert.deepEqual(ran, ["now", "first", "second"]);
+
+  // A mutex and disabled preemption are critical sections too; a racer that
+  // takes the lock itself then succeeds instead of deadlocking.
+  mutex_lock(m);
+  preempt_disable();
+  run_outside_critical_section(() => {
+    mutex_lock(m);
+    ran.push("mutex");
+    mutex_unlock(m);
+  });
+  mutex_unlock(m);
+  assert.equal(ran.length, 3);
+  preempt_enable();
+  assert.deepEqual(ran.slice(3), ["mutex"]);
+});
+
+Deno.test("racing code still waiting at the end of a case is dropped", () => {
+  kernel_reset();
+  const a = new SpinLock("a");
+  let ran = 0;
+  spin_lock(a);
+  run_outside_critical_section(() => ran++);
+  assert.equal(lockdep_case_end(false), 1);
+  run_outside_critical_section(() => ran += 10);
+  assert.equal(ran, 10);
 });

@@ -324,7 +324,10 @@ export interface ArmStep
   op: "arm";
   /** A declared fault point (`maple.node_alloc`, `pt.table_alloc`, ...). */
   point: string;
-  /** Steps to run when the point fires (a racing CPU). */
+  /**
+   * Steps to run when the point fires (a racing CPU); if the interrupted
+   * code holds a lock, when it releases it.
+   */
   race?: Step[];
 }
 /** Disarms a fault point. */
@@ -672,7 +675,8 @@ export const STEP_SCHEMAS = {
     ignore_gfp_wait: z.boolean().optional().describe("skip sleeping allocs"),
     min_order: int(0, 63).optional().describe("fail_page_alloc min order"),
     race: StepsSchema.optional().describe(
-      "steps run when the point fires (the call then succeeds)",
+      "steps run when the point fires, or when the lock held then is " +
+        "released (the call then succeeds)",
     ),
     ...common,
   }).strict().describe("fault_arm(point, fault_attr | fail_nth | race hook)"),

@@ -22,6 +22,7 @@ import {
   GFP_NOWAIT,
   onCpu,
   remove_cpu,
+  run_outside_critical_section,
   warn_count,
   Xoshiro128,
 } from "../kernel/mod.ts";
@@ -360,8 +361,19 @@ function exec(rs: RunState, st: Step, idx: string): Result {
       const opts: FaultArmOptions = attr;
       if (st.race) {
         const race = st.race;
-        // The racing steps run where the point fires, on the same CPU.
-        opts.hook = () => run_steps(rs, race, `${idx}.`);
+        // The racing steps run where the point fires, on the same CPU
+        // unless they switch (for the race only); if the interrupted code
+        // holds a lock, they wait until it is released, as a CPU spinning
+        // on that lock would.
+        opts.hook = () =>
+          run_outside_critical_section(() => {
+            const cpu = rs.cpu;
+            try {
+              run_steps(rs, race, `${idx}.`);
+            } finally {
+              rs.cpu = cpu;
+            }
+          });
       }
       fault_arm(st.point, opts);
       return NONE;

@@ -142,6 +142,36 @@ Deno.test("scenario suite: maple, repeat, cpu and leaks", () => {
   assert.equal(failed, 0, ktap);
 });
 
+Deno.test("scenario suite: a race may switch CPU for itself only", () => {
+  const { ktap, failed } = run({
+    scenarios: [{
+      name: "racer_on_cpu_1",
+      subjects: { iova: { variant: "maple-v4", cpus: 2 } },
+      steps: [
+        {
+          op: "arm",
+          point: "slab.alloc",
+          cache: "iommu_iova",
+          fail_nth: 1,
+          verbose: 0,
+          race: [
+            { op: "cpu", switch: 1 },
+            { op: "alloc_fast", size: 1, limit: "32bit", as: "r" },
+            { op: "free_fast", pfn: "$r", size: 1 },
+          ],
+        },
+        { op: "alloc", size: 1, limit: "32bit", expect: "0xffffe" },
+        // Back on CPU 0: its rcache is empty, so this is a tree allocation.
+        { op: "alloc_fast", size: 1, limit: "32bit", expect: "0xffffd" },
+        { op: "cpu", switch: 1 },
+        { op: "alloc_fast", size: 1, limit: "32bit", expect: "$r" },
+        { op: "check", injected: { "slab.alloc": 1 } },
+      ],
+    }],
+  });
+  assert.equal(failed, 0, ktap);
+});
+
 Deno.test("scenario_params() crosses variants and formats", () => {
   const ps = scenario_params({
     name: "x",

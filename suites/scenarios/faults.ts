@@ -7,7 +7,10 @@
  * struct at once and drains on the next allocation. Then the page table:
  * a table allocation failing in the middle of a map (unwound, retried),
  * and the install race, played by the fault point itself, and racing
- * steps run at the moment of the install.
+ * steps run at the moment of the install. Last, racers against the IOVA
+ * allocator and the maple tree: one that must wait for `iova_lock`, one
+ * that gets in before it, and one that stores while `mas_nomem()` has
+ * dropped the tree's lock.
  *
  * @module
  */
@@ -299,6 +302,100 @@ export default {
         { op: "check", injected: { "pt.table_alloc": 1 } },
         { op: "iova_to_phys", iova: "0x80000000", expect: 0 },
         { op: "iova_to_phys", iova: "0x40000000", expect: "0x3000" },
+      ],
+    },
+    {
+      name: "racer_waits_for_the_iova_lock",
+      doc: "a second CPU allocates while the first one's maple store " +
+        "allocates a node under iova_lock: it spins until the lock is " +
+        "released, so the first allocation takes the top of the window",
+      subjects: { iova: { variant: ["maple-v3", "maple-v4"] } },
+      steps: [
+        {
+          op: "arm",
+          point: "maple.node_alloc",
+          fail_nth: 1,
+          verbose: 0,
+          race: [
+            { op: "alloc", size: 1, limit: "32bit", expect: "0xffffe" },
+          ],
+        },
+        { op: "alloc", size: 1, limit: "32bit", expect: "0xfffff" },
+        {
+          op: "check",
+          invariants: true,
+          injected: { "maple.node_alloc": 1 },
+          counters: { live_iovas: 2 },
+        },
+      ],
+    },
+    {
+      name: "racer_allocs_before_the_lock",
+      doc: "a second CPU allocates while the first one allocates its struct " +
+        "iova, before taking iova_lock: the racer takes the top of the window",
+      subjects: { iova: {} },
+      steps: [
+        {
+          op: "arm",
+          point: "slab.alloc",
+          cache: "iommu_iova",
+          fail_nth: 1,
+          verbose: 0,
+          race: [
+            { op: "alloc", size: 1, limit: "32bit", expect: "0xfffff" },
+          ],
+        },
+        { op: "alloc", size: 1, limit: "32bit", expect: "0xffffe" },
+        {
+          op: "check",
+          invariants: true,
+          injected: { "slab.alloc": 1 },
+          counters: { live_iovas: 2 },
+        },
+      ],
+    },
+    {
+      name: "racer_stores_while_the_writer_sleeps",
+      doc: "mtree_store_range() with GFP_KERNEL: the node allocation under " +
+        "the lock fails, mas_nomem() drops the lock to allocate, and a " +
+        "second CPU stores meanwhile; the writer restarts its walk and its " +
+        "store overwrites the racer's where they overlap",
+      subjects: { maple: {} },
+      steps: [
+        ...Array.from({ length: 40 }, (_, i) => ({
+          op: "store" as const,
+          index: 10 * i,
+          last: 10 * i + 5,
+          entry: 1,
+          expect: 0,
+        })),
+        {
+          op: "arm",
+          point: "slab.alloc",
+          cache: "maple_node",
+          ignore_gfp_wait: true,
+          verbose: 0,
+        },
+        {
+          op: "arm",
+          point: "maple.node_alloc",
+          fail_nth: 2,
+          verbose: 0,
+          race: [
+            { op: "load", index: 100, expect: 1 },
+            { op: "store", index: 50, last: 60, entry: 7, expect: 0 },
+            { op: "store", index: 1000, last: 1005, entry: 7, expect: 0 },
+          ],
+        },
+        { op: "store", index: 3, last: 197, entry: 2, expect: 0 },
+        {
+          op: "check",
+          invariants: true,
+          injected: { "slab.alloc": 1, "maple.node_alloc": 1 },
+        },
+        { op: "load", index: 55, expect: 2 },
+        { op: "load", index: 1002, expect: 7 },
+        { op: "load", index: 198, expect: null },
       ],
     },
   ],
