@@ -15,6 +15,9 @@
  *
  *     deno bench --allow-read --allow-env lib/maple/maple_bench.ts
  *
+ * scripts/native/maple_bench.sh times the kernel's own lib/maple_tree.c on
+ * the same tree and operations, for a native baseline on the same machine.
+ *
  * @module
  */
 import SortedBTree from "sorted-btree";
