@@ -326,7 +326,8 @@ export interface ArmStep
   point: string;
   /**
    * Steps to run when the point fires (a racing CPU); if the interrupted
-   * code holds a lock, when it releases it.
+   * code holds a lock, when it releases it. A `cpu` switch among them holds
+   * for the race only.
    */
   race?: Step[];
 }
